@@ -1,0 +1,2 @@
+"""Instagram fashion posts -> fashion knowledge."""
+__version__ = "0.1.0"

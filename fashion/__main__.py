@@ -1,0 +1,2 @@
+from fashion.cli import main
+raise SystemExit(main())
