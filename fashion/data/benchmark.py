@@ -1,0 +1,196 @@
+"""Load one split of an image benchmark as arrays + multi-hot targets (truth or text-mined labels)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from fashion.data.errors import DataError
+from fashion.data.images import IMAGES_FILE, INDEX_FILE
+from fashion.data.instagram import attribute_groups
+
+DATASETS = ("deepfashion", "instagram")
+SPLITS = ("train", "val")
+LABEL_SOURCES = ("truth", "text")
+ANNOTATION_COLUMNS = ("post_id", "facet", "rank", "term")
+
+
+@dataclass
+class Benchmark:
+    dataset: str                          # deepfashion | instagram
+    split: str                            # train | val
+    labels: str                           # truth | text: where the targets come from
+    images: np.ndarray                    # uint8 [N, H, W, 3] (a memmap view when the rows are contiguous)
+    category: np.ndarray                  # float32 [N, K] multi-hot (one-hot for DeepFashion)
+    attributes: np.ndarray                # float32 [N, P]
+    subcategories: np.ndarray | None      # float32 [N, M]; None for DeepFashion
+    rows: np.ndarray                      # int64 [N] rows of images.npy / index.parquet
+    image_names: list[str]
+    post_ids: list[str] | None            # Instagram only
+    category_names: list[str]             # K
+    attribute_names: list[str]            # P
+    subcategory_names: list[str] | None   # M
+    attribute_range: list[list[int]]      # per category (K), attribute indices its range allows
+    subcategory_range: list[list[int]] | None
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @property
+    def multi(self) -> bool:
+        """Multi-class scenario (several categories per image, subcategory outputs)."""
+        return self.subcategories is not None
+
+
+@dataclass(frozen=True)
+class MinedLabels:
+    categories: list[int]      # indices, best rank first
+    subcategories: list[int]
+    attributes: list[int]
+
+
+def read_annotations(source: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
+    """annotations.parquet (or an already loaded frame) with its contract columns checked."""
+    name = _source_name(source)
+    if isinstance(source, pd.DataFrame):
+        frame = source
+    else:
+        if not Path(source).is_file():
+            raise DataError(name, "file", "not found")
+        frame = pd.read_parquet(source)
+    missing = [c for c in ANNOTATION_COLUMNS if c not in frame.columns]
+    if missing:
+        raise DataError(name, "columns", f"missing {missing}")
+    return frame.assign(post_id=frame["post_id"].astype(str))
+
+
+def _source_name(source) -> str:
+    return "annotations" if isinstance(source, pd.DataFrame) else str(source)
+
+
+def mined_labels(annotations: str | os.PathLike | pd.DataFrame, categories: list[str],
+                 subcategories: list[str] | None, attributes: list[str],
+                 top_k: int | None = None) -> dict[str, MinedLabels]:
+    """post id -> text-mined label indices (facets categories, subcategories and every attribute
+    group; styles/brands are not image labels). top_k keeps ranks <= top_k (None: every stored rank)."""
+    frame = read_annotations(annotations)
+    if top_k is not None:
+        frame = frame[frame["rank"] <= top_k]
+    index_of = {"categories": {k: i for i, k in enumerate(categories)},
+                "subcategories": {k: i for i, k in enumerate(subcategories or [])}}
+    attribute_index = {a: i for i, a in enumerate(attributes)}
+    groups = set(attribute_groups(attributes))
+    found: dict[str, tuple[list, list, list]] = {}
+    frame = frame.sort_values(["post_id", "facet", "rank"], kind="stable")
+    for post_id, facet, term in zip(frame["post_id"], frame["facet"], frame["term"]):
+        if facet in index_of and (facet == "categories" or subcategories is not None):
+            lookup, key, slot = index_of[facet], term, 0 if facet == "categories" else 1
+        elif facet in groups:
+            lookup, key, slot = attribute_index, f"{facet}:{term}", 2
+        else:
+            continue
+        if key not in lookup:
+            raise DataError(_source_name(annotations), f"post {post_id}",
+                            f"{facet} term {term!r} is not in the label vocabulary")
+        bucket = found.setdefault(post_id, ([], [], []))[slot]
+        if lookup[key] not in bucket:
+            bucket.append(lookup[key])
+    return {pid: MinedLabels(*lists) for pid, lists in found.items()}
+
+
+def _multi_hot(lists, width: int, what: str, rows: np.ndarray, index_path: Path) -> np.ndarray:
+    out = np.zeros((len(lists), width), dtype=np.float32)  # [N, width]
+    for i, labels in enumerate(lists):
+        labels = [] if labels is None else list(labels)
+        if any(not 0 <= int(j) < width for j in labels):
+            raise DataError(index_path, f"row {rows[i]}",
+                            f"{what} index outside the {width} labels of ranges.json (rebuild the images stage)")
+        out[i, labels] = 1.0
+    return out
+
+
+def _range_lists(section: dict, key: str) -> list[list[int]]:
+    return [list(section[key].get(c, [])) for c in section["categories"]]
+
+
+def load_benchmark(images_dir: str | os.PathLike, ranges_section: dict, split: str, labels: str = "truth",
+                   annotations: str | os.PathLike | pd.DataFrame | None = None,
+                   top_k: int | None = None) -> Benchmark:
+    """One split of data/processed/images/<dataset>/ with targets over ranges_section's vocabularies.
+
+    labels "truth": DeepFashion annotations / Instagram truth items (Instagram rows without truth
+    are left out). labels "text" (Instagram only): every text-mined category, subcategory and
+    attribute of the post (ranks <= top_k) is a positive, as the paper trained on weak labels;
+    posts with no mined category are left out.
+    """
+    images_dir = Path(images_dir)
+    dataset = images_dir.name
+    if dataset not in DATASETS:
+        raise ValueError(f"{images_dir}: folder name must be one of {DATASETS}")
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    if labels not in LABEL_SOURCES:
+        raise ValueError(f"labels must be one of {LABEL_SOURCES}, got {labels!r}")
+    if labels == "text" and dataset != "instagram":
+        raise ValueError("text labels exist for Instagram only")
+    if labels == "text" and annotations is None:
+        raise ValueError("labels='text' needs annotations (annotations.parquet)")
+
+    index_path = images_dir / INDEX_FILE
+    for path in (index_path, images_dir / IMAGES_FILE):
+        if not path.is_file():
+            raise DataError(path, "file", "not found (run the images stage)")
+    index = pd.read_parquet(index_path)
+    pixels = np.load(images_dir / IMAGES_FILE, mmap_mode="r")  # uint8 [rows, H, W, 3]
+    if len(index) != pixels.shape[0] or not np.array_equal(index["row"].to_numpy(), np.arange(len(index))):
+        raise DataError(index_path, "row", f"index ({len(index)} rows) does not match images.npy "
+                                           f"({pixels.shape[0]} rows); rerun the images stage")
+
+    multi = "subcategories" in ranges_section
+    selected = index[index["split"] == split]
+    categories, subs, attrs = selected["categories"], selected["subcategories"], selected["attributes"]
+    if dataset == "instagram" and labels == "truth":
+        selected = selected[selected["annotated"]]
+        categories, subs, attrs = selected["categories"], selected["subcategories"], selected["attributes"]
+    elif labels == "text":
+        mined = mined_labels(annotations, ranges_section["categories"], ranges_section.get("subcategories"),
+                             ranges_section["attributes"], top_k)
+        selected = selected[[bool(pid in mined and mined[pid].categories) for pid in selected["post_id"]]]
+        categories = [mined[p].categories for p in selected["post_id"]]
+        subs = [mined[p].subcategories for p in selected["post_id"]]
+        attrs = [mined[p].attributes for p in selected["post_id"]]
+
+    rows = selected["row"].to_numpy(dtype=np.int64)
+    if len(rows) and rows[-1] - rows[0] + 1 == len(rows):
+        images = pixels[rows[0]:rows[-1] + 1]     # contiguous: stays a memmap view
+    else:
+        images = pixels[rows]                      # copy of the selected rows only
+    return Benchmark(
+        dataset=dataset, split=split, labels=labels, images=images,
+        category=_multi_hot(list(categories), len(ranges_section["categories"]), "category", rows, index_path),
+        attributes=_multi_hot(list(attrs), len(ranges_section["attributes"]), "attribute", rows, index_path),
+        subcategories=(_multi_hot(list(subs), len(ranges_section["subcategories"]), "subcategory", rows, index_path)
+                       if multi else None),
+        rows=rows,
+        image_names=selected["image"].astype(str).tolist(),
+        post_ids=selected["post_id"].astype(str).tolist() if "post_id" in selected else None,
+        category_names=list(ranges_section["categories"]),
+        attribute_names=list(ranges_section["attributes"]),
+        subcategory_names=list(ranges_section["subcategories"]) if multi else None,
+        attribute_range=_range_lists(ranges_section, "attribute_range" if multi else "range"),
+        subcategory_range=_range_lists(ranges_section, "subcategory_range") if multi else None,
+    )
+
+
+def label_frequency(bench: Benchmark) -> dict:
+    """Share of samples carrying each label (train frequencies feed the label-frequency baseline):
+    {"samples": N, "category": float64 [K], "attributes": [P], "subcategories": [M] | None}."""
+    def share(targets):
+        if targets is None:
+            return None
+        return targets.mean(axis=0, dtype=np.float64) if len(targets) else np.zeros(targets.shape[1])
+    return {"samples": len(bench), "category": share(bench.category), "attributes": share(bench.attributes),
+            "subcategories": share(bench.subcategories)}

@@ -1,0 +1,91 @@
+"""Decode one image file into a small square uint8 array (optionally cropped to a bbox first).
+
+Kept free of pandas/pyarrow so that spawned decoder processes start quickly.
+"""
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+
+
+class ImageRejected(Exception):
+    """An image that cannot enter the benchmark; `reason` is a short code for the summary."""
+
+    def __init__(self, reason: str, detail: str = ""):
+        self.reason = reason
+        self.detail = detail
+        super().__init__(f"{reason}: {detail}" if detail else reason)
+
+
+@dataclass(frozen=True)
+class DecodeJob:
+    path: str
+    bbox: tuple[int, int, int, int] | None  # x1, y1, x2, y2 in original pixels; None = whole image
+
+
+def safe_join(root: str | os.PathLike, relative: str) -> Path | None:
+    """root/relative, or None when the relative path is absolute or escapes root."""
+    root_path = Path(root).resolve()
+    if not relative or os.path.isabs(relative):
+        return None
+    candidate = (root_path / relative).resolve()
+    if candidate != root_path and root_path not in candidate.parents:
+        return None
+    return candidate
+
+
+def _crop_box(bbox, width: int, height: int) -> tuple[int, int, int, int]:
+    if bbox is None:
+        return 0, 0, width, height
+    x1, y1, x2, y2 = bbox
+    x1, y1 = max(0, x1), max(0, y1)
+    x2, y2 = min(width, x2), min(height, y2)
+    if x2 <= x1 or y2 <= y1:
+        raise ImageRejected("bad_bbox", f"{tuple(bbox)} is empty inside a {width}x{height} image")
+    return x1, y1, x2, y2
+
+
+def decode_image(path: str | os.PathLike, size: int, bbox=None, max_pixels: int = 40_000_000) -> np.ndarray:
+    """-> uint8 [size, size, 3]: RGB, cropped to bbox (clamped to the image), resized (no padding)."""
+    previous_cap = Image.MAX_IMAGE_PIXELS
+    Image.MAX_IMAGE_PIXELS = max_pixels  # PIL's own bomb guard too; restored so callers keep theirs
+    try:
+        with Image.open(path) as img:  # reads the header only
+            width, height = img.size
+            if width * height > max_pixels:
+                raise ImageRejected("too_many_pixels", f"{width}x{height} > {max_pixels}")
+            x1, y1, x2, y2 = _crop_box(bbox, width, height)
+            if img.format == "JPEG":
+                # Let libjpeg decode at 1/2..1/8 scale while the crop still exceeds the target size.
+                want = (math.ceil(width * size / (x2 - x1)), math.ceil(height * size / (y2 - y1)))
+                img.draft("RGB", want)
+                scale_x, scale_y = img.size[0] / width, img.size[1] / height
+                x1, x2 = math.floor(x1 * scale_x), max(math.floor(x1 * scale_x) + 1, math.ceil(x2 * scale_x))
+                y1, y2 = math.floor(y1 * scale_y), max(math.floor(y1 * scale_y) + 1, math.ceil(y2 * scale_y))
+            rgb = img.convert("RGB").crop((x1, y1, x2, y2))
+            small = rgb.resize((size, size), Image.Resampling.BILINEAR)
+            return np.asarray(small, dtype=np.uint8)  # [size, size, 3]
+    except ImageRejected:
+        raise
+    except FileNotFoundError:
+        raise ImageRejected("missing_file", str(path)) from None
+    except Image.DecompressionBombError as exc:
+        raise ImageRejected("too_many_pixels", str(exc)) from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise ImageRejected("unreadable", f"{type(exc).__name__}: {exc}") from None
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous_cap
+
+
+def decode_job(job_and_settings: tuple[DecodeJob, int, int]) -> tuple[np.ndarray | None, str, str]:
+    """Process-pool entry point: -> (pixels [size, size, 3] or None, reason, detail)."""
+    job, size, max_pixels = job_and_settings
+    try:
+        return decode_image(job.path, size, job.bbox, max_pixels), "", ""
+    except ImageRejected as rejected:
+        return None, rejected.reason, rejected.detail

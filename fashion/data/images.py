@@ -1,0 +1,248 @@
+"""Compact image arrays per dataset: images.npy uint8 [N, H, W, 3] + index.parquet + summary.json.
+
+Rows are ordered train first, then val (source order within a split), so each split is one
+contiguous slice of the memory-mapped array. Images that cannot be used are left out of the
+array and listed with a reason in summary.json; they never stop the stage.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from tqdm import tqdm
+
+from fashion.data.decode import DecodeJob, decode_job, safe_join
+from fashion.data.deepfashion import load_deepfashion
+from fashion.data.errors import DataError
+from fashion.data.instagram import post_labels, truth_item_labels
+from fashion.data.split import TRAIN, VAL, post_split
+from fashion.io import atomic_path, write_json, write_parquet
+
+IMAGES_FILE, INDEX_FILE, SUMMARY_FILE = "images.npy", "index.parquet", "summary.json"
+PARALLEL_MIN_JOBS = 256   # below this, starting decoder processes costs more than it saves
+COPY_CHUNK = 4096         # rows copied at a time when compacting the array
+
+
+@dataclass(frozen=True)
+class ImageSettings:
+    image_size: int = 32
+    crop_bbox: bool = True
+    max_pixels: int = 40_000_000
+    workers: int = 2
+
+
+@dataclass
+class Candidate:
+    """One would-be row: where its pixels come from and what it is labelled with."""
+    image: str                       # name written to the index (relative path)
+    path: str                        # file to decode
+    split: str
+    categories: list[int]
+    attributes: list[int]
+    subcategories: list[int] | None = None
+    bbox: tuple[int, int, int, int] | None = None
+    extra: dict = field(default_factory=dict)  # dataset-specific index columns (post_id, annotated)
+
+
+def _decoded(jobs: list[DecodeJob], settings: ImageSettings, desc: str) -> Iterator[tuple]:
+    tasks = ((job, settings.image_size, settings.max_pixels) for job in jobs)
+    if settings.workers > 1 and len(jobs) >= PARALLEL_MIN_JOBS:
+        # spawn, not fork: the parent holds pyarrow threads, which fork can deadlock.
+        with multiprocessing.get_context("spawn").Pool(settings.workers) as pool:
+            yield from tqdm(pool.imap(decode_job, tasks, chunksize=32), total=len(jobs), desc=desc)
+    else:
+        yield from tqdm(map(decode_job, tasks), total=len(jobs), desc=desc)
+
+
+def _save_empty(target: Path, size: int) -> None:
+    with open(target, "wb") as fh:  # an empty memmap cannot be created
+        np.save(fh, np.zeros((0, size, size, 3), dtype=np.uint8))
+
+
+def write_image_array(jobs: list[DecodeJob], target: str | os.PathLike, settings: ImageSettings,
+                      desc: str = "images") -> tuple[list[int], list[tuple[int, str, str]]]:
+    """Decode jobs into target (uint8 [kept, S, S, 3]); -> (kept job positions, [(position, reason, detail)]).
+
+    Pixels stream into a disk-backed scratch array (never all in memory); when some images fail
+    the good rows are copied, in chunks, into a right-sized final array.
+    """
+    size = settings.image_size
+    kept: list[int] = []
+    failed: list[tuple[int, str, str]] = []
+    with atomic_path(target, suffix=".npy") as final_tmp:
+        if not jobs:
+            _save_empty(final_tmp, size)
+            return kept, failed
+        scratch_path = final_tmp.with_name(final_tmp.name + ".scratch.npy")
+        try:
+            scratch = np.lib.format.open_memmap(scratch_path, mode="w+", dtype=np.uint8,
+                                                shape=(len(jobs), size, size, 3))
+            for position, (pixels, reason, detail) in enumerate(_decoded(jobs, settings, desc)):
+                if pixels is None:
+                    failed.append((position, reason, detail))
+                else:
+                    scratch[len(kept)] = pixels
+                    kept.append(position)
+            scratch.flush()
+            if len(kept) == len(jobs):
+                del scratch
+                os.replace(scratch_path, final_tmp)
+            elif not kept:
+                del scratch
+                _save_empty(final_tmp, size)
+            else:
+                final = np.lib.format.open_memmap(final_tmp, mode="w+", dtype=np.uint8,
+                                                  shape=(len(kept), size, size, 3))
+                for start in range(0, len(kept), COPY_CHUNK):
+                    stop = min(start + COPY_CHUNK, len(kept))
+                    final[start:stop] = scratch[start:stop]
+                final.flush()
+                del final, scratch
+        finally:
+            scratch_path.unlink(missing_ok=True)
+    return kept, failed
+
+
+def _int_lists(values: Iterable) -> pa.Array:
+    return pa.array([None if v is None else [int(i) for i in v] for v in values], type=pa.list_(pa.int32()))
+
+
+def _write_outputs(dataset: str, candidates: list[Candidate], out_dir: Path, settings: ImageSettings,
+                   excluded: list[dict], extra_summary: dict, extra_types: dict[str, pa.DataType]) -> dict:
+    """Order train-then-val, decode, write images.npy / index.parquet / summary.json."""
+    ordered = [c for c in candidates if c.split == TRAIN] + [c for c in candidates if c.split == VAL]
+    jobs = [DecodeJob(c.path, c.bbox if settings.crop_bbox else None) for c in ordered]
+    kept, failed = write_image_array(jobs, out_dir / IMAGES_FILE, settings, desc=f"{dataset} images")
+    rows = [ordered[i] for i in kept]
+    for position, reason, detail in failed:
+        excluded.append({"image": ordered[position].image, "reason": reason, "detail": detail,
+                         **ordered[position].extra})
+
+    columns = {
+        "row": pa.array(range(len(rows)), type=pa.int64()),
+        "image": pa.array([c.image for c in rows], type=pa.string()),
+        "split": pa.array([c.split for c in rows], type=pa.string()),
+        "categories": _int_lists(c.categories for c in rows),
+        "subcategories": _int_lists(c.subcategories for c in rows),
+        "attributes": _int_lists(c.attributes for c in rows),
+    }
+    for key, kind in extra_types.items():
+        columns[key] = pa.array([c.extra[key] for c in rows], type=kind)
+    write_parquet(out_dir / INDEX_FILE, pa.table(columns))
+
+    summary = {
+        "dataset": dataset,
+        "image_size": settings.image_size,
+        "crop_bbox": settings.crop_bbox,
+        "images": len(rows),
+        "splits": dict(Counter(c.split for c in rows)),
+        "excluded": dict(sorted(Counter(e["reason"] for e in excluded).items())),
+        "excluded_items": excluded,
+        **extra_summary,
+    }
+    if "annotated" in extra_types:
+        summary["annotated_images"] = sum(bool(c.extra["annotated"]) for c in rows)
+    write_json(out_dir / SUMMARY_FILE, summary)
+    return summary
+
+
+def build_deepfashion_images(root: str | os.PathLike, ranges_section: dict, out_dir: str | os.PathLike,
+                             settings: ImageSettings) -> dict:
+    """DeepFashion split from its partition file: train -> train, val and test -> val.
+
+    Labels are indices into ranges.json's DeepFashion vocabularies; positive attributes outside
+    that vocabulary (never seen in training) are dropped and counted. -> summary dict.
+    """
+    root, out_dir = Path(root), Path(out_dir)
+    data = load_deepfashion(root, with_bbox=settings.crop_bbox)
+    category_index = {name: i for i, name in enumerate(ranges_section["categories"])}
+    attribute_index = {name: i for i, name in enumerate(ranges_section["attributes"])}
+    excluded = [{"image": image, "reason": reason, "detail": ""}
+                for reason, images in data.skipped.items() for image in images]
+    candidates: list[Candidate] = []
+    dropped_attribute_labels = no_bbox = 0
+    for record in data.records:
+        name = data.categories[record.category].name
+        if name not in category_index:
+            raise DataError(root, record.image, f"category {name!r} is not in ranges.json (rebuild ranges)")
+        attribute_names = [data.attributes[a].name for a in record.attributes]
+        attributes = [attribute_index[a] for a in attribute_names if a in attribute_index]
+        dropped_attribute_labels += len(attribute_names) - len(attributes)
+        path = safe_join(root, record.image)
+        if path is None:
+            excluded.append({"image": record.image, "reason": "unsafe_path", "detail": ""})
+            continue
+        no_bbox += settings.crop_bbox and record.bbox is None
+        candidates.append(Candidate(record.image, str(path), record.split, [category_index[name]],
+                                    sorted(attributes), None, record.bbox))
+    extra = {"attribute_labels_outside_vocabulary": dropped_attribute_labels,
+             "uncropped_without_bbox": int(no_bbox)}
+    return _write_outputs("deepfashion", candidates, out_dir, settings, excluded, extra, {})
+
+
+def read_posts(path: str | os.PathLike) -> pd.DataFrame:
+    """post_id and media columns of posts.parquet (contract columns checked)."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(path, "file", "not found")
+    posts = pd.read_parquet(path)
+    missing = [c for c in ("post_id", "media") if c not in posts.columns]
+    if missing:
+        raise DataError(path, "columns", f"missing {missing}")
+    return posts[["post_id", "media"]].assign(post_id=posts["post_id"].astype(str))
+
+
+def first_image_media(media) -> tuple[str | None, str]:
+    """(relative path of the post's first image media, "") or (None, reason)."""
+    entries = [] if media is None else list(media)
+    for entry in entries:
+        if entry.get("type") == "image" and entry.get("path"):
+            return str(entry["path"]), ""
+    if any(entry.get("type") == "video" for entry in entries):
+        return None, "video"
+    return None, "no_image_media"
+
+
+def build_instagram_images(posts: pd.DataFrame, truth: pd.DataFrame | None, dump_root: str | os.PathLike,
+                           ranges_section: dict, out_dir: str | os.PathLike, settings: ImageSettings,
+                           seed: int, val_share: float, posts_name: str = "posts.parquet",
+                           truth_name: str = "truth.parquet") -> dict:
+    """One image per post: its first image media (paths relative to dump_root).
+
+    Split by fashion.data.split.post_split(post id, seed, val_share) (the ranges stage's split); truth labels (indices into ranges.json's
+    Instagram vocabularies) with `annotated` False for posts without truth items. -> summary dict.
+    """
+    out_dir = Path(out_dir)
+    if posts["post_id"].duplicated().any():
+        duplicate = posts.loc[posts["post_id"].duplicated(), "post_id"].iloc[0]
+        raise DataError(posts_name, f"post {duplicate}", "duplicate post_id")
+    labels: dict = {}
+    if truth is not None:
+        items = truth_item_labels(truth, ranges_section["categories"], ranges_section["subcategories"],
+                                  ranges_section["attributes"], truth_name)
+        labels = post_labels(items)
+    excluded: list[dict] = []
+    candidates: list[Candidate] = []
+    for post in posts.sort_values("post_id", kind="stable").itertuples(index=False):
+        post_id = str(post.post_id)
+        relative, reason = first_image_media(post.media)
+        path = safe_join(dump_root, relative) if relative else None
+        if relative and path is None:
+            reason = "unsafe_path"
+        if path is None:
+            excluded.append({"image": relative or "", "reason": reason, "detail": "", "post_id": post_id})
+            continue
+        cats, subs, attrs = labels.get(post_id, ([], [], []))
+        candidates.append(Candidate(relative, str(path), post_split(post_id, seed, val_share), cats, attrs,
+                                    subs, None, {"post_id": post_id, "annotated": post_id in labels}))
+    known = set(posts["post_id"].astype(str))
+    extra = {"truth_posts_without_post": sorted(p for p in labels if p not in known)}
+    return _write_outputs("instagram", candidates, out_dir, settings, excluded, extra,
+                          {"post_id": pa.string(), "annotated": pa.bool_()})

@@ -1,0 +1,48 @@
+"""DVC stage `images`: decode, crop, resize -> data/processed/images/<dataset>/{images.npy,index.parquet,summary.json}."""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from fashion.data.errors import DataError
+from fashion.data.images import ImageSettings, build_deepfashion_images, build_instagram_images, read_posts
+from fashion.data.instagram import attribute_groups, read_truth
+from fashion.params import load_params, section
+
+RANGES = Path("data/processed/ranges.json")
+DEEPFASHION = Path("data/raw/deepfashion")
+INSTAGRAM_ROOT = Path("data/raw/instagram")  # posts.parquet media paths are relative to this dump root
+POSTS = Path("data/interim/ingest/posts.parquet")
+TRUTH = Path("data/interim/ingest/truth.parquet")
+OUT = Path("data/processed/images")
+
+
+def main() -> None:
+    params = load_params()
+    cfg = section(params, "images")
+    settings = ImageSettings(int(cfg["image_size"]), bool(cfg["crop_bbox"]), int(cfg["max_image_pixels"]),
+                             int(cfg["workers"]))
+    ranges = json.loads(RANGES.read_text(encoding="utf-8"))
+    try:
+        for dataset in ("deepfashion", "instagram"):
+            if dataset not in ranges:
+                raise SystemExit(f"images: {RANGES} has no {dataset} section (rerun the ranges stage)")
+            started = time.perf_counter()
+            if dataset == "deepfashion":
+                summary = build_deepfashion_images(DEEPFASHION, ranges[dataset], OUT / dataset, settings)
+            else:
+                truth = read_truth(TRUTH, attribute_groups(ranges[dataset]["attributes"])) if TRUTH.is_file() else None
+                summary = build_instagram_images(read_posts(POSTS), truth, INSTAGRAM_ROOT, ranges[dataset],
+                                                 OUT / dataset, settings, int(params["seed"]),
+                                                 float(cfg["val_share"]), str(POSTS), str(TRUTH))
+            if summary["images"] == 0:
+                raise SystemExit(f"images: no usable {dataset} image (see {OUT / dataset / 'summary.json'})")
+            print(f"{dataset}: {summary['images']} images {summary['splits']}, excluded {summary['excluded']} "
+                  f"in {time.perf_counter() - started:.1f}s")
+    except DataError as exc:
+        raise SystemExit(f"images: {exc}") from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,292 @@
+"""DeepFashion side of fashion.data: list parsing, ranges, image arrays, benchmark loading."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from PIL import Image
+
+from fashion.data import images as images_module
+from fashion.data.benchmark import label_frequency, load_benchmark
+from fashion.data.deepfashion import load_deepfashion, read_attr_cloth, read_attr_img, read_category_cloth
+from fashion.data.errors import DataError
+from fashion.data.images import ImageSettings, build_deepfashion_images
+from fashion.data.ranges import build_ranges, deepfashion_ranges
+
+# name as written (with odd spacing) -> type
+CATEGORIES = [("Blouse", 1), ("Denim Shorts", 2), ("Dress", 3), ("Cape", 3)]  # Cape never has images
+ATTRIBUTES = [("a-line", 3), ("abstract chevron print", 1), ("chiffon", 2), ("floral", 1), ("val only", 5)]
+# image number -> (category label 1-based, attribute values, partition status)
+IMAGES = {
+    1: (1, [1, -1, 1, -1, -1], "train"),
+    2: (1, [-1, 1, -1, -1, -1], "train"),
+    3: (1, [1, -1, -1, -1, -1], "train"),
+    4: (2, [-1, -1, 1, -1, -1], "train"),
+    5: (2, [-1, -1, 0, -1, -1], "train"),
+    6: (2, [1, -1, 1, -1, -1], "train"),
+    7: (3, [-1, 1, -1, -1, -1], "train"),
+    8: (3, [-1, -1, -1, 1, -1], "train"),
+    9: (1, [-1, -1, -1, 1, 1], "val"),
+    10: (3, [1, -1, -1, -1, 1], "val"),
+    11: (2, [-1, -1, 1, -1, -1], "test"),
+    12: (1, [-1, 1, -1, -1, -1], "test"),
+}
+RED, GREY = (230, 20, 20), (128, 128, 128)
+BOXED_IMAGE = 1        # grey picture with a red box exactly where its bbox is
+BOX = (16, 8, 48, 40)  # x1, y1, x2, y2 inside a 64 x 48 picture
+
+
+def image_name(number: int) -> str:
+    folder = "Sheer_Blouse" if IMAGES[number][0] == 1 else "Denim_Cutoff_Shorts" if IMAGES[number][0] == 2 else "Dress"
+    return f"img/{folder}/img_{number:08d}.jpg"
+
+
+def colour(number: int) -> tuple[int, int, int]:
+    return (number * 20, 255 - number * 20, (number * 67) % 256)
+
+
+def write_list(path: Path, header: str, rows: list[str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{len(rows)}\n{header}\n" + "".join(row + "\n" for row in rows), encoding="utf-8")
+
+
+def make_deepfashion(root: Path) -> Path:
+    # Padded names and trailing spaces, as in the real lists.
+    write_list(root / "Anno/list_category_cloth.txt", "category_name  category_type",
+               [f"{name:<28}{kind}" + ("   " if name == "Dress" else "") for name, kind in CATEGORIES])
+    write_list(root / "Anno/list_attr_cloth.txt", "attribute_name  attribute_type",
+               [f"{name:<28}{kind}" + (" " * 5 if " " in name else "") for name, kind in ATTRIBUTES])
+    write_list(root / "Anno/list_category_img.txt", "image_name  category_label",
+               [f"{image_name(n):<48}{label}" for n, (label, _, _) in IMAGES.items()])
+    write_list(root / "Anno/list_attr_img.txt", "image_name  attribute_labels",
+               [f"{image_name(n):<48}" + " ".join(f"{v:>2}" for v in values) for n, (_, values, _) in IMAGES.items()])
+    write_list(root / "Eval/list_eval_partition.txt", "image_name  evaluation_status",
+               [f"{image_name(n):<48}{status}" for n, (_, _, status) in IMAGES.items()])
+    bbox_rows = []
+    for number in IMAGES:
+        path = root / image_name(number)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if number == BOXED_IMAGE:
+            picture = Image.new("RGB", (64, 48), GREY)
+            picture.paste(RED, BOX)
+            box = BOX
+        else:
+            picture = Image.new("RGB", (24, 16), colour(number))
+            box = (2, 2, 20, 14)
+        picture.save(path, quality=95)
+        bbox_rows.append(f"{image_name(number):<48}" + " ".join(str(c) for c in box))
+    write_list(root / "Anno/list_bbox.txt", "image_name  x_1  y_1  x_2  y_2", bbox_rows)
+    return root
+
+
+@pytest.fixture
+def deepfashion(tmp_path: Path) -> Path:
+    return make_deepfashion(tmp_path / "deepfashion")
+
+
+def build(deepfashion: Path, out: Path, **settings) -> tuple[dict, dict]:
+    ranges = build_ranges(deepfashion, None, None, "truth", 0, 0.2)
+    summary = build_deepfashion_images(deepfashion, ranges["deepfashion"], out / "deepfashion",
+                                       ImageSettings(**{"image_size": 8, "workers": 1, **settings}))
+    return ranges, summary
+
+
+# ---------------------------------------------------------------- parsing
+
+def test_cloth_lists_keep_names_with_spaces_and_ignore_trailing_spaces(deepfashion):
+    categories = read_category_cloth(deepfashion / "Anno/list_category_cloth.txt")
+    attributes = read_attr_cloth(deepfashion / "Anno/list_attr_cloth.txt")
+    assert [(c.name, c.type) for c in categories] == CATEGORIES
+    assert [(a.name, a.type) for a in attributes] == ATTRIBUTES
+
+
+def test_attribute_rows_give_positive_indices_and_zero_is_negative(deepfashion):
+    positives = read_attr_img(deepfashion / "Anno/list_attr_img.txt", len(ATTRIBUTES))
+    assert positives[image_name(1)] == (0, 2)
+    assert positives[image_name(5)] == ()
+    assert positives[image_name(9)] == (3, 4)
+
+
+def test_load_joins_lists_and_maps_test_to_val(deepfashion):
+    data = load_deepfashion(deepfashion)
+    assert [r.image for r in data.records] == [image_name(n) for n in IMAGES]
+    assert [r.split for r in data.records] == ["train"] * 8 + ["val"] * 4
+    assert data.records[1].category == 0 and data.records[3].category == 1
+    assert data.records[0].bbox == BOX
+    assert data.skipped == {}
+
+
+def test_count_line_mismatch_names_file_and_line(deepfashion):
+    path = deepfashion / "Anno/list_category_cloth.txt"
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(["7", *lines[1:]]) + "\n")
+    with pytest.raises(DataError, match=r"list_category_cloth.txt: line 1: count says 7 rows but 4 follow"):
+        read_category_cloth(path)
+
+
+def test_bad_attribute_value_names_the_line(deepfashion):
+    path = deepfashion / "Anno/list_attr_img.txt"
+    lines = path.read_text().splitlines()
+    lines[4] = lines[4][:-2] + " 2"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"list_attr_img.txt: line 5: attribute values must be 1, 0 or -1"):
+        read_attr_img(path, len(ATTRIBUTES))
+
+
+def test_short_attribute_row_is_an_error(deepfashion):
+    path = deepfashion / "Anno/list_attr_img.txt"
+    lines = path.read_text().splitlines()
+    lines[2] = image_name(1) + " 1 -1"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match="line 3"):
+        read_attr_img(path, len(ATTRIBUTES))
+
+
+def test_images_without_partition_or_category_are_listed_as_skipped(deepfashion):
+    partition = deepfashion / "Eval/list_eval_partition.txt"
+    lines = partition.read_text().splitlines()
+    write_list(partition, lines[1], lines[2:-1] + [f"img/Extra/img_99999999.jpg  train"])
+    data = load_deepfashion(deepfashion)
+    assert data.skipped == {"no_category": ["img/Extra/img_99999999.jpg"], "no_partition": [image_name(12)]}
+    assert len(data.records) == 11
+
+
+# ---------------------------------------------------------------- ranges
+
+def test_ranges_come_from_training_images_only(deepfashion):
+    section = deepfashion_ranges(load_deepfashion(deepfashion))
+    assert section["categories"] == ["Blouse", "Denim Shorts", "Dress"]  # Cape has no image
+    # "val only" is positive only on val/test images, so it is not in the vocabulary
+    assert section["attributes"] == ["a-line", "abstract chevron print", "chiffon", "floral"]
+    # Blouse is floral only on a val image, so floral (3) is not in its range
+    assert section["range"] == {"Blouse": [0, 1, 2], "Denim Shorts": [0, 2], "Dress": [1, 3]}
+    counts = section["counts"]
+    assert counts["images"] == {"train": 8, "val": 4}
+    assert counts["category_images"] == {"Blouse": 3, "Denim Shorts": 3, "Dress": 2}
+    assert counts["attribute_frequency"] == {"a-line": 3, "abstract chevron print": 2, "chiffon": 3, "floral": 1}
+    assert counts["range_counts"] == {"Blouse": [2, 1, 1], "Denim Shorts": [1, 2], "Dress": [1, 1]}
+
+
+# ---------------------------------------------------------------- images
+
+def test_image_array_shape_order_and_pixels(deepfashion, tmp_path):
+    ranges, summary = build(deepfashion, tmp_path / "out")
+    out = tmp_path / "out/deepfashion"
+    pixels = np.load(out / "images.npy")
+    index = pd.read_parquet(out / "index.parquet")
+    assert pixels.shape == (12, 8, 8, 3) and pixels.dtype == np.uint8
+    assert index["row"].tolist() == list(range(12))
+    assert index["split"].tolist() == ["train"] * 8 + ["val"] * 4
+    assert index["image"].tolist() == [image_name(n) for n in IMAGES]
+    for row, name in enumerate(index["image"]):
+        number = int(name[-12:-4])
+        if number != BOXED_IMAGE:  # solid pictures: every pixel keeps the picture's colour
+            assert np.abs(pixels[row].astype(int) - colour(number)).max() <= 8, name
+    assert index["categories"].map(list).tolist() == [[IMAGES[int(n[-12:-4])][0] - 1] for n in index["image"]]
+    # image 9 is floral + "val only": the out-of-vocabulary positive is dropped and counted
+    assert list(index.loc[8, "attributes"]) == [3]
+    assert index["subcategories"].isna().all()
+    assert summary["images"] == 12 and summary["splits"] == {"train": 8, "val": 4}
+    assert summary["attribute_labels_outside_vocabulary"] == 2
+    assert json.loads((out / "summary.json").read_text())["excluded"] == {}
+
+
+def test_bbox_crop_keeps_only_the_boxed_region(deepfashion, tmp_path):
+    build(deepfashion, tmp_path / "crop", crop_bbox=True)
+    build(deepfashion, tmp_path / "whole", crop_bbox=False)
+    cropped = np.load(tmp_path / "crop/deepfashion/images.npy")[0].astype(int)  # row 0 = image 1
+    whole = np.load(tmp_path / "whole/deepfashion/images.npy")[0].astype(int)
+    assert np.abs(cropped[1:-1, 1:-1] - RED).max() <= 30  # all red away from the JPEG-blurred rim
+    assert np.abs(whole[0, 0] - GREY).max() <= 10          # uncropped corner is the grey background
+    assert np.abs(whole[4, 4] - RED).max() <= 30
+
+
+def test_large_jpeg_crop_stays_aligned_under_reduced_decoding(tmp_path):
+    from fashion.data.decode import decode_image
+
+    picture = Image.new("RGB", (800, 600), GREY)
+    picture.paste(RED, (200, 160, 520, 440))
+    picture.save(tmp_path / "big.jpg", quality=95)
+    pixels = decode_image(tmp_path / "big.jpg", 8, (200, 160, 520, 440)).astype(int)
+    assert np.abs(pixels - RED).max() <= 30
+
+
+def test_bad_images_are_listed_not_fatal(deepfashion, tmp_path):
+    (deepfashion / image_name(4)).write_bytes(b"not a jpeg at all")
+    (deepfashion / image_name(10)).unlink()
+    _, summary = build(deepfashion, tmp_path / "out")
+    out = tmp_path / "out/deepfashion"
+    pixels, index = np.load(out / "images.npy"), pd.read_parquet(out / "index.parquet")
+    assert pixels.shape == (10, 8, 8, 3) and len(index) == 10
+    assert image_name(4) not in set(index["image"]) and image_name(10) not in set(index["image"])
+    assert summary["excluded"] == {"missing_file": 1, "unreadable": 1}
+    assert {(e["image"], e["reason"]) for e in summary["excluded_items"]} == {
+        (image_name(4), "unreadable"), (image_name(10), "missing_file")}
+    for row, name in enumerate(index["image"]):  # rows stay aligned after compaction
+        number = int(name[-12:-4])
+        if number != BOXED_IMAGE:
+            assert np.abs(pixels[row].astype(int) - colour(number)).max() <= 8, name
+
+
+def test_oversized_images_are_excluded_before_decoding(deepfashion, tmp_path):
+    _, summary = build(deepfashion, tmp_path / "out", max_pixels=24 * 16)
+    assert summary["images"] == 11  # only the 64 x 48 picture is over the cap
+    assert summary["excluded_items"][0]["image"] == image_name(BOXED_IMAGE)
+    assert summary["excluded_items"][0]["reason"] == "too_many_pixels"
+
+
+def test_image_paths_may_not_escape_the_dataset_root(deepfashion, tmp_path):
+    (tmp_path / "outside.jpg").write_bytes((deepfashion / image_name(2)).read_bytes())
+    for name in ("Anno/list_category_img.txt", "Anno/list_attr_img.txt", "Eval/list_eval_partition.txt"):
+        path = deepfashion / name
+        path.write_text(path.read_text().replace(image_name(2), "../outside.jpg"))
+    _, summary = build(deepfashion, tmp_path / "out")
+    assert summary["excluded"] == {"unsafe_path": 1}
+
+
+def test_two_decoder_processes_give_the_same_array(deepfashion, tmp_path, monkeypatch):
+    build(deepfashion, tmp_path / "serial", workers=1)
+    monkeypatch.setattr(images_module, "PARALLEL_MIN_JOBS", 1)
+    build(deepfashion, tmp_path / "parallel", workers=2)
+    serial = np.load(tmp_path / "serial/deepfashion/images.npy")
+    assert np.array_equal(serial, np.load(tmp_path / "parallel/deepfashion/images.npy"))
+
+
+# ---------------------------------------------------------------- benchmark
+
+def test_benchmark_split_targets_and_frequencies(deepfashion, tmp_path):
+    ranges, _ = build(deepfashion, tmp_path / "out")
+    train = load_benchmark(tmp_path / "out/deepfashion", ranges["deepfashion"], "train")
+    val = load_benchmark(tmp_path / "out/deepfashion", ranges["deepfashion"], "val")
+    assert len(train) == 8 and len(val) == 4 and not train.multi and train.subcategories is None
+    assert isinstance(train.images, np.memmap) and train.images.shape == (8, 8, 8, 3)
+    assert train.category.dtype == np.float32 and train.category.shape == (8, 3)
+    assert train.category.sum(axis=1).tolist() == [1.0] * 8
+    assert train.image_names[3] == image_name(4) and train.category[3].tolist() == [0, 1, 0]
+    assert train.attributes[0].tolist() == [1, 0, 1, 0]          # image 1: a-line, chiffon
+    assert val.attributes[0].tolist() == [0, 0, 0, 1]            # image 9: floral ("val only" dropped)
+    assert train.attribute_range == [[0, 1, 2], [0, 2], [1, 3]]
+    assert train.post_ids is None
+    frequency = label_frequency(train)
+    assert frequency["samples"] == 8
+    assert frequency["category"].tolist() == [3 / 8, 3 / 8, 2 / 8]
+    assert frequency["attributes"].tolist() == [3 / 8, 2 / 8, 3 / 8, 1 / 8]
+    assert frequency["subcategories"] is None
+
+
+def test_benchmark_refuses_an_index_that_does_not_match_the_array(deepfashion, tmp_path):
+    ranges, _ = build(deepfashion, tmp_path / "out")
+    out = tmp_path / "out/deepfashion"
+    np.save(out / "images.npy", np.zeros((3, 8, 8, 3), dtype=np.uint8))
+    with pytest.raises(DataError, match="does not match images.npy"):
+        load_benchmark(out, ranges["deepfashion"], "train")
+
+
+def test_text_labels_are_instagram_only(deepfashion, tmp_path):
+    ranges, _ = build(deepfashion, tmp_path / "out")
+    with pytest.raises(ValueError, match="Instagram only"):
+        load_benchmark(tmp_path / "out/deepfashion", ranges["deepfashion"], "train", labels="text",
+                       annotations=pd.DataFrame())
