@@ -23,6 +23,8 @@ def main() -> None:
     cfg = section(params, "images")
     settings = ImageSettings(int(cfg["image_size"]), bool(cfg["crop_bbox"]), int(cfg["max_image_pixels"]),
                              int(cfg["workers"]))
+    if not RANGES.is_file():
+        raise SystemExit(f"images: {RANGES} not found (run the ranges stage first)")
     ranges = json.loads(RANGES.read_text(encoding="utf-8"))
     try:
         for dataset in ("deepfashion", "instagram"):

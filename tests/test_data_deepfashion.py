@@ -290,3 +290,26 @@ def test_text_labels_are_instagram_only(deepfashion, tmp_path):
     with pytest.raises(ValueError, match="Instagram only"):
         load_benchmark(tmp_path / "out/deepfashion", ranges["deepfashion"], "train", labels="text",
                        annotations=pd.DataFrame())
+
+
+def test_ranges_and_images_commands(deepfashion, tmp_path, capsys):
+    import argparse
+
+    from fashion.data.commands import register
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    ranges_path = tmp_path / "ranges.json"
+    args = parser.parse_args(["ranges", "--deepfashion", str(deepfashion), "--no-instagram", "--out", str(ranges_path)])
+    assert args.func(args) == 0
+    assert json.loads(ranges_path.read_text())["deepfashion"]["categories"] == ["Blouse", "Denim Shorts", "Dress"]
+    args = parser.parse_args(["images", "--dataset", "deepfashion", "--ranges", str(ranges_path), "--deepfashion",
+                              str(deepfashion), "--out", str(tmp_path / "images"), "--image-size", "4"])
+    assert args.func(args) == 0
+    assert np.load(tmp_path / "images/deepfashion/images.npy").shape == (12, 4, 4, 3)
+    assert "deepfashion: 12 images" in capsys.readouterr().out
+    (deepfashion / "Anno/list_bbox.txt").write_text("3\nheader\n")
+    args = parser.parse_args(["images", "--dataset", "deepfashion", "--ranges", str(ranges_path), "--deepfashion",
+                              str(deepfashion), "--out", str(tmp_path / "images")])
+    assert args.func(args) == 1
+    assert "list_bbox.txt: line 1: count says 3 rows but 0 follow" in capsys.readouterr().err

@@ -179,11 +179,12 @@ def build_deepfashion_images(root: str | os.PathLike, ranges_section: dict, out_
         if path is None:
             excluded.append({"image": record.image, "reason": "unsafe_path", "detail": ""})
             continue
-        no_bbox += settings.crop_bbox and record.bbox is None
+        if settings.crop_bbox and record.bbox is None:
+            no_bbox += 1
         candidates.append(Candidate(record.image, str(path), record.split, [category_index[name]],
                                     sorted(attributes), None, record.bbox))
     extra = {"attribute_labels_outside_vocabulary": dropped_attribute_labels,
-             "uncropped_without_bbox": int(no_bbox)}
+             "uncropped_without_bbox": no_bbox}
     return _write_outputs("deepfashion", candidates, out_dir, settings, excluded, extra, {})
 
 
