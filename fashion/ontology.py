@@ -125,10 +125,12 @@ def _plural_variants(form: str) -> tuple[str, ...]:
 
 
 class _Resolver:
-    """Maps spelling variants of names to keys; a form claimed by two keys is ambiguous."""
+    """Maps spelling variants of names to keys; a form claimed by two keys is ambiguous.
+    ``plurals`` lets "Parkas" find "parka"; brand names are proper names, so brands go without."""
 
-    def __init__(self) -> None:
+    def __init__(self, plurals: bool = True) -> None:
         self._forms: dict[str, set[str]] = {}
+        self._plurals = plurals
 
     def add(self, key: str, names: Iterable[str]) -> None:
         for name in (key, *names):
@@ -148,7 +150,10 @@ class _Resolver:
         if name is None or not str(name).strip():
             return None
         forms = compact_forms(str(name))
-        for candidates in (forms, tuple(v for f in forms for v in _plural_variants(f))):
+        attempts = [forms]
+        if self._plurals:
+            attempts.append(tuple(v for f in forms for v in _plural_variants(f)))
+        for candidates in attempts:
             keys: set[str] = set()
             for form in candidates:
                 keys |= self._forms.get(form, set())
@@ -588,7 +593,7 @@ def _load_brands(root: Path) -> tuple[list[Brand], _Resolver]:
         raise check.fail("line 1", "header must be 'key<TAB>name<TAB>aliases'")
     out: list[Brand] = []
     seen: set[str] = set()
-    resolver = _Resolver()
+    resolver = _Resolver(plurals=False)
     for n, line in rows[1:]:
         cols = line.split("\t")
         if len(cols) != 3:

@@ -203,6 +203,75 @@ def test_resolve_subcategory(onto, name, category, key):
     assert onto.resolve_subcategory(name, category) == key
 
 
+# The annotation tool's subcategory labels per category option value (as the tool shows them).
+TOOL_SUBCATEGORIES = {
+    "blouseAndTunics": ["Blouse", "Shirts", "Tunics"],
+    "coats": ["Down Coats", "Parkas", "Short Coats", "Trench Coats", "Winter Coats", "Wool Coats"],
+    "dresses": ["Casual", "Cocktail", "Denim", "Jeresy", "Knitted", "Maxi", "Shirt", "Work"],
+    "jackets": ["Athletic Jackets", "Leather Jackets", "Denim Jackets", "Lightweight Jackets", "Blazers",
+                "Gilets & WaistCoats", "Capes", "Down Jackets", "Winter Jackets", "Fleece Jackets",
+                "Outdoor Jackets"],
+    "jeans": ["Flares", "Skinny Fit", "Bootcut", "Denim Shorts", "Loose Fit", "Slim Fit", "Straight Leg"],
+    "jumperAndCartigens": ["Athletic Jackets", "Hoodies", "Jumpers", "Sweat Shirts", "Cardigans", "Fleece Jumpers"],
+    "skirts": ["Maxi", "A-Line", "Pencil", "Mini", "Denim", "Pleated", "Leather", "Bubble Hem"],
+    "topsTshirts": ["Long Sleeve Tops", "Polo Shirts", "Vest Tops", "T-Shirts"],
+    "trouserAndShorts": ["Chinos", "Joggers & Sweats", "Leggings", "Playsuits & Jumpsuits", "Shorts", "Trousers"],
+    "tightsAndSocks": ["Knee High Socks", "Leggings", "Socks", "Tigh High Socks", "Tights"],
+    "bags": ["Cluth Bags", "Hand Bags", "Tote Bags", "Shoulder Bags", "Rucksacks", "Sport & Travel Bags",
+             "Laptop Bags"],
+    "shoes": ["Ankle Boots", "Ballet Pumps", "Boots", "Flats & Lace-ups", "Flip-Flops & Beach Shoes", "Heels",
+              "Mules & Clogs", "Outdoor Shoes", "Sandals", "Shoe Care", "Slippers", "Sports Shoes", "Trainers"],
+    "accessories": ["Belts", "Gloves", "Hats & Caps", "Jewellery & Watches", "Purses", "Scarves and Shawls",
+                    "Sunglasses"],
+}
+
+
+@pytest.mark.parametrize("tool_category", sorted(TOOL_SUBCATEGORIES))
+def test_every_tool_subcategory_label_resolves_under_its_category(onto, tool_category):
+    category = onto.resolve_category(tool_category)
+    assert category is not None
+    keys = [onto.resolve_subcategory(label, tool_category) for label in TOOL_SUBCATEGORIES[tool_category]]
+    assert None not in keys, dict(zip(TOOL_SUBCATEGORIES[tool_category], keys))
+    assert len(set(keys)) == len(keys)  # distinct labels stay distinct
+    assert {onto_sub.parent for onto_sub in onto.subcategories if onto_sub.key in keys} == {category}
+
+
+# The annotation tool's value lists per attribute key (spellings as the tool shows them).
+TOOL_VALUES = {
+    "Material": ["Braided", "Base Metal", "Cashmere", "Cord", "Cotton", "Crocheted", "Denim", "Felt", "Fleece",
+                 "Gold", "Hardshell", "Imitation Leather", "Jersey", "Lace", "Leather", "Linen", "Mesh", "Mo Hair",
+                 "Platinum", "Patent", "Polyester", "Ribbed", "Silver", "Silk", "Satin", "Synthetic", "SoftShell",
+                 "Sweat", "Titanium", "Textile", "Viscose", "Wool"],
+    "CollarType": ["Backless", "Boat Neck", "Button Down", "Cache-Coeur", "Contrast Collar", "Cowl Neck",
+                   "Cup-Shaped Collar", "Cutaway Collar", "Double", "Envelope", "Henley", "High Collar", "Hood",
+                   "Kent Collar", "Lapel Collar", "Lined", "Low Round Neck", "Low V-Neck", "Mandarin Collar",
+                   "Mao Collar", "Off-the-shoulder", "Peter Pan Collar", "Polo Neck", "Polo Shirt", "Round Neck",
+                   "Shawl Collar", "Shirt Collar", "Square Neck", "Turn-Down Neck", "Wing", "V-Neck",
+                   "Volant Collar"],
+    "Pattern": ["Animal Print", "Burnout", "Camouflage", "Checked", "Colour Gradient", "Colourful", "Floral",
+                "Herringbone", "Marl", "Paisely", "PhotoPrint", "PrintStriped", "Plain", "Polka Dot", "Print",
+                "Striped"],
+    "Occasion": ["Party", "Evening", "Leisure", "Business", "Loungewear", "Traditional"],
+    "Collection": ["Spring/Summer", "Autumn/Winter"],
+    "HeelType": ["Block Heel", "Flat", "Funnel Heel", "Hidden Platform", "Hidden Wedge", "Platform",
+                 "Platform Boots", "Platform Toe", "Stilleto", "Wedge"],
+    "Toe": ["Open", "pointed", "Round", "Square Toe"],
+    "Fastener": ["Buckle/Bow", "Laces", "Slip On", "Straps", "Velcro Fastening", "Zip"],
+    "HeelHeight": ["High(over 3)", "Mid (1-3)", "To 1"],
+    "Length": ["3/4 Length", "7/8 Length", "Calf-Length", "Cropped", "Extra Long", "Knee-Length", "Long",
+               "Mid-Length", "Normal", "Short", "Thigh-Length"],
+    "TrouserRise": ["Low", "Normal", "High"],
+    "Lining": ["Cashmere", "Cotton", "Down", "Leather", "textile"],
+}
+
+
+@pytest.mark.parametrize("tool_key", sorted(TOOL_VALUES))
+def test_every_tool_attribute_value_resolves(onto, tool_key):
+    keys = [onto.resolve_value(tool_key, value) for value in TOOL_VALUES[tool_key]]
+    assert None not in keys, dict(zip(TOOL_VALUES[tool_key], keys))
+    assert len(set(keys)) == len(keys)
+
+
 @pytest.mark.parametrize("export_key, group", [
     ("Pattern", "pattern"), ("Material", "material"), ("Occasion", "occasion"), ("Collartype", "collar"),
     ("CollarType", "collar"), ("Heeltype", "heel_type"), ("Heelheight", "heel_height"), ("Length", "length"),
@@ -264,6 +333,7 @@ def test_resolve_style(onto, name, key):
     ("Ralph Lauren", "ralph_lauren"), ("Chloé", "chloe"), ("chloe", "chloe"), ("Hermès", "hermes"),
     ("H&M", "h_and_m"), ("hm", "h_and_m"), ("Dolce & Gabbana", "dolce_and_gabbana"),
     ("dolcegabbana", "dolce_and_gabbana"), ("louis vitton", "louis_vuitton"), ("Levi's", "levis"),
+    ("Vans", "vans"), ("Van", None),  # no plural guessing for proper names
     ("", None), ("Not A Brand At All", None),
 ])
 def test_resolve_brand(onto, name, key):
