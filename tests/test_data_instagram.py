@@ -247,3 +247,14 @@ def test_mined_term_outside_the_vocabulary_is_an_error(world):
     frame.loc[0, "term"] = "capes"
     with pytest.raises(DataError, match=f"post {world[3]['T0']}: categories term 'capes'"):
         mined_labels(frame, list(VOCAB.categories), list(VOCAB.subcategories), list(VOCAB.attributes))
+
+
+def test_text_labels_for_a_split_with_nothing_mined_give_an_empty_benchmark(world, tmp_path):
+    section, _ = build(world, tmp_path)
+    ids = world[3]
+    mined = annotations(ids)
+    val = load_benchmark(tmp_path / "images/instagram", section, "val", labels="text", annotations=mined)
+    assert val.post_ids == [ids["V1"]] and val.category.tolist() == [[0, 0, 1]]
+    only_train = mined[mined["post_id"] != ids["V1"]]
+    empty = load_benchmark(tmp_path / "images/instagram", section, "val", labels="text", annotations=only_train)
+    assert len(empty) == 0 and empty.images.shape == (0, 6, 6, 3) and empty.category.shape == (0, 3)

@@ -158,7 +158,8 @@ def load_benchmark(images_dir: str | os.PathLike, ranges_section: dict, split: s
     elif labels == "text":
         mined = mined_labels(annotations, ranges_section["categories"], ranges_section.get("subcategories"),
                              ranges_section["attributes"], top_k)
-        selected = selected[[bool(pid in mined and mined[pid].categories) for pid in selected["post_id"]]]
+        has_mined = np.array([bool(pid in mined and mined[pid].categories) for pid in selected["post_id"]], dtype=bool)
+        selected = selected.loc[has_mined]
         categories = [mined[p].categories for p in selected["post_id"]]
         subs = [mined[p].subcategories for p in selected["post_id"]]
         attrs = [mined[p].attributes for p in selected["post_id"]]
