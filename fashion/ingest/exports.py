@@ -1,0 +1,184 @@
+"""JSON-array exports: instagram-scraper (one array per account, media downloaded beside it) and
+Apify's Instagram scraper (media usually only as CDN URLs). Remote URLs are never fetched: a
+media entry is kept only when a file of the URL's file name lies beside the export."""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from fashion.ingest.fields import Fields, RecordError
+from fashion.ingest.folder import Folder
+from fashion.ingest.load import Loaded
+from fashion.ingest.paths import PathEscape, is_url, media_name
+from fashion.ingest.records import MediaRef, PostRecord, build_post, media_type_of, parse_comments, unique_media
+from fashion.ingest.rejects import Reject, RejectedRecord
+
+APIFY_KEYS = frozenset({"shortCode", "ownerUsername", "latestComments", "displayUrl", "childPosts",
+                        "likesCount", "commentsCount"})
+SCRAPER_KEYS = frozenset({"code", "created_time", "urls", "taken_at_timestamp"})
+ANNOTATION_KEYS = frozenset({"imageinfo", "annotatorusername"})
+
+Event = PostRecord | RejectedRecord | Reject
+
+
+def array_format(data: Any) -> str | None:
+    """'apify', 'instagram_scraper' or 'annotations' for a JSON array export, judged by its first
+    object's keys; None when unrecognised."""
+    if not isinstance(data, list):
+        return None
+    first = next((item for item in data if isinstance(item, dict)), None)
+    if first is None:
+        return None
+    keys = first.keys()
+    if ANNOTATION_KEYS & keys:
+        return "annotations"
+    if APIFY_KEYS & keys:
+        return "apify"
+    if SCRAPER_KEYS & keys:
+        return "instagram_scraper"
+    return None
+
+
+def _media(fields: Fields, folder: Folder, references: list[tuple[str, str | None]],
+           missing_code: str) -> list[MediaRef]:
+    """Local files for (reference, declared type) pairs; absent ones rejected with `missing_code`
+    for URLs (one reject per post listing them) and `media_missing` for local paths."""
+    refs, absent = [], []
+    for reference, declared in references:
+        name = media_name(reference)
+        if not name:
+            fields.reject("media_missing", f"{reference}: no file name in the reference")
+            continue
+        try:
+            path = folder.local_file(name)
+        except PathEscape as exc:
+            fields.reject("path_escape", f"media {reference!r}: {exc}")
+            continue
+        if not path.exists() and not path.is_symlink():
+            if is_url(reference):
+                absent.append(name)
+            else:
+                fields.reject("media_missing", f"{name}: not found")
+            continue
+        folder.claim(path)
+        refs.append(MediaRef(path, folder.root.relative(path), media_type_of(name) or declared or "image"))
+    if absent:
+        fields.reject(missing_code, f"{len(absent)} media file(s) not beside the export "
+                                    f"({', '.join(absent)}); URLs are never fetched")
+    return unique_media(refs)
+
+
+def _url_list(fields: Fields, value: Any, key: str) -> list[str]:
+    return [u for u in (fields.string_list(value, key) or []) if u]
+
+
+def read_scraper(folder: Folder, name: str, loaded: Loaded) -> Iterator[Event]:
+    """instagram-scraper: id, code, created_time, caption{text, from}, comments{count, data},
+    tags, likes{count}, urls, type, user{username}. Newer versions save GraphQL-style keys
+    (shortcode, taken_at_timestamp, edge_media_to_caption), read as fallbacks."""
+    source = folder.rel(name)
+    utf8_reported = False
+    for position, item in enumerate(loaded.data):
+        if not isinstance(item, dict):
+            yield RejectedRecord(Reject(source, f"#{position}", "bad_record", f"element {position} is not an object"))
+            continue
+        fields = Fields(source, f"#{position}", loaded.bad_utf8)
+        try:
+            post_id = fields.required_id(item.get("id"), "id")
+            fields.record = post_id
+            taken_at = fields.required_time(
+                item["created_time"] if item.get("created_time") is not None else item.get("taken_at_timestamp"),
+                "created_time")
+        except RecordError as exc:
+            yield RejectedRecord(Reject(source, fields.record, exc.code, exc.detail))
+            continue
+        caption = item.get("caption")
+        caption_key = "caption"
+        if isinstance(caption, dict):
+            caption, caption_key = caption.get("text"), "caption.text"
+        elif caption is None and "edge_media_to_caption" in item:
+            caption = fields.dig(item, "edge_media_to_caption", "edges", 0, "node", "text")
+            caption_key = "edge_media_to_caption"
+        account = (fields.dig(item, "user", "username") or fields.dig(item, "owner", "username")
+                   or (fields.dig(item, "caption", "from", "username") if isinstance(item.get("caption"), dict)
+                       else None) or name.rsplit(".", 1)[0])
+        post = build_post(
+            fields, post_id=post_id, shortcode=item.get("code", item.get("shortcode")), account=account,
+            taken_at=taken_at, caption=caption, hashtags=item.get("tags"), mentions=None,
+            like_count=(fields.dig(item, "likes", "count") if "likes" in item
+                        else fields.dig(item, "edge_media_preview_like", "count")),
+            comment_count=(fields.dig(item, "comments", "count") if "comments" in item
+                           else fields.dig(item, "edge_media_to_comment", "count")),
+            source_format="instagram_scraper",
+            keys={"caption": caption_key, "shortcode": "code", "account": "user.username", "hashtags": "tags",
+                  "like_count": "likes.count", "comment_count": "comments.count"})
+        urls = _url_list(fields, item.get("urls"), "urls")
+        if not urls:
+            urls = [u for u in (item.get("display_url"), fields.dig(item, "images", "standard_resolution", "url"),
+                                fields.dig(item, "videos", "standard_resolution", "url")) if isinstance(u, str) and u]
+        declared = "video" if str(item.get("type", "")).lower() in ("video", "graphvideo") else None
+        media = _media(fields, folder, [(u, declared) for u in urls], "media_missing")
+        comments = parse_comments(fields, post_id, fields.dig(item, "comments", "data"), "comments.data", None)
+        utf8_reported |= fields.utf8_reported
+        yield PostRecord(post, media, comments, fields.rejects)
+    yield from unattributed_utf8(source, loaded, utf8_reported)
+
+
+def read_apify(folder: Folder, name: str, loaded: Loaded) -> Iterator[Event]:
+    """Apify Instagram scraper: id, shortCode, type, caption, hashtags, mentions, timestamp (ISO),
+    ownerUsername, likesCount (-1 when hidden), commentsCount, latestComments[replies],
+    displayUrl, images[], childPosts[], videoUrl."""
+    source = folder.rel(name)
+    utf8_reported = False
+    for position, item in enumerate(loaded.data):
+        if not isinstance(item, dict):
+            yield RejectedRecord(Reject(source, f"#{position}", "bad_record", f"element {position} is not an object"))
+            continue
+        fields = Fields(source, f"#{position}", loaded.bad_utf8)
+        try:
+            post_id = fields.required_id(item.get("id"), "id")
+            fields.record = post_id
+            taken_at = fields.required_time(item.get("timestamp"), "timestamp")
+        except RecordError as exc:
+            yield RejectedRecord(Reject(source, fields.record, exc.code, exc.detail))
+            continue
+        account = item.get("ownerUsername") or fields.dig(item, "owner", "username")
+        if account is None:
+            fields.reject("missing_key", "ownerUsername: absent, account left empty")
+        post = build_post(
+            fields, post_id=post_id, shortcode=item.get("shortCode"), account=account, taken_at=taken_at,
+            caption=item.get("caption"), hashtags=item.get("hashtags"), mentions=item.get("mentions"),
+            like_count=item.get("likesCount"), comment_count=item.get("commentsCount"), source_format="apify",
+            keys={"caption": "caption", "shortcode": "shortCode", "account": "ownerUsername",
+                  "like_count": "likesCount", "comment_count": "commentsCount"})
+        media = _media(fields, folder, _apify_references(fields, item), "media_not_local")
+        comments = parse_comments(fields, post_id, item.get("latestComments"), "latestComments", "replies")
+        utf8_reported |= fields.utf8_reported
+        yield PostRecord(post, media, comments, fields.rejects)
+    yield from unattributed_utf8(source, loaded, utf8_reported)
+
+
+def _apify_references(fields: Fields, item: dict) -> list[tuple[str, str | None]]:
+    """Media references in carousel order: childPosts (each image and, for videos, the video),
+    else images[], else displayUrl (+ videoUrl)."""
+    def of(entry: dict) -> list[tuple[str, str | None]]:
+        refs = [(entry["displayUrl"], "image")] if isinstance(entry.get("displayUrl"), str) and entry["displayUrl"] else []
+        if isinstance(entry.get("videoUrl"), str) and entry["videoUrl"]:
+            refs.append((entry["videoUrl"], "video"))
+        return refs
+
+    children = fields.objects(item.get("childPosts"), "childPosts")
+    if children:
+        return [ref for child in children for ref in of(child)]
+    images = _url_list(fields, item.get("images"), "images")
+    if images:
+        refs = [(url, "image") for url in images]
+        if isinstance(item.get("videoUrl"), str) and item["videoUrl"]:
+            refs.append((item["videoUrl"], "video"))
+        return refs
+    return of(item)
+
+
+def unattributed_utf8(source: str, loaded: Loaded, reported: bool) -> Iterator[Reject]:
+    """The file had invalid UTF-8 but no ingested field carried it: say so once for the file."""
+    if loaded.bad_utf8 and not reported:
+        yield Reject(source, "", "non_utf8", f"{loaded.bad_utf8} in a field not ingested")

@@ -1,0 +1,146 @@
+"""What a reader hands the pipeline: one post (row + media candidates + comments + rejects)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+from fashion.ingest.fields import Fields, identifier
+from fashion.ingest.rejects import Reject
+from fashion.ingest.tags import HASH_SIGILS, MENTION_SIGILS, extract_hashtags, extract_mentions, normalise_tags
+
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".gif")
+VIDEO_EXTENSIONS = (".mp4", ".mov", ".webm")
+
+
+def media_type_of(name: str) -> str | None:
+    lower = name.lower()
+    if lower.endswith(IMAGE_EXTENSIONS):
+        return "image"
+    if lower.endswith(VIDEO_EXTENSIONS):
+        return "video"
+    return None
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    path: Path   # file on disk (inside the dump root; checked again before use)
+    rel: str     # the same, relative to the dump root (posix)
+    type: str    # image | video
+
+
+@dataclass
+class PostRecord:
+    post: dict[str, Any]          # a posts.parquet row without "media"
+    media: list[MediaRef]
+    comments: list[dict[str, Any]] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+
+
+def build_post(fields: Fields, *, post_id: str, shortcode: Any, account: Any, taken_at: datetime,
+               caption: Any, hashtags: Any, mentions: Any, like_count: Any, comment_count: Any,
+               source_format: str, keys: dict[str, str]) -> dict[str, Any]:
+    """The posts.parquet row. Hashtags/mentions come from the export's own lists when it has
+    them, otherwise from the caption. `keys` names the export keys used (for reject details)."""
+    caption_text = fields.text(caption, keys["caption"]) or ""
+    given_tags = fields.string_list(hashtags, keys.get("hashtags", "hashtags"))
+    given_mentions = fields.string_list(mentions, keys.get("mentions", "mentions"))
+    short = fields.text(shortcode, keys["shortcode"])
+    if isinstance(shortcode, int) and not isinstance(shortcode, bool):
+        short = str(shortcode)
+    return {
+        "post_id": post_id,
+        "shortcode": short,
+        "account": fields.text(account, keys["account"]),
+        "taken_at": taken_at,
+        "caption": caption_text,
+        "hashtags": (normalise_tags(given_tags, HASH_SIGILS) if given_tags is not None
+                     else extract_hashtags(caption_text)),
+        "mentions": (normalise_tags(given_mentions, MENTION_SIGILS) if given_mentions is not None
+                     else extract_mentions(caption_text)),
+        "like_count": fields.count(like_count, keys["like_count"]),
+        "comment_count": fields.count(comment_count, keys["comment_count"]),
+        "source_format": source_format,
+        "source": fields.source,
+    }
+
+
+def _first(*values: Any) -> Any:
+    return next((v for v in values if v is not None), None)
+
+
+def comment_author(fields: Fields, item: dict) -> Any:
+    """Author handle across formats: owner.username (Instaloader, scraper), ownerUsername (Apify),
+    from.username / user.username (older APIs)."""
+    return _first(fields.dig(item, "owner", "username"), item.get("ownerUsername"),
+                  fields.dig(item, "from", "username"), fields.dig(item, "user", "username"))
+
+
+def parse_comments(fields: Fields, post_id: str, items: Any, key: str,
+                   replies_key: str | None) -> list[dict[str, Any]]:
+    """comments.parquet rows for a post's comment list (replies nested under `replies_key`).
+
+    A comment without a usable id or text is dropped with a `bad_comment` reject (its replies with
+    it, since they would point at no parent); repeated ids give `duplicate_comment`.
+    """
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    if items is None:
+        return rows
+    if not isinstance(items, list):
+        fields.reject("bad_comment", f"{key}: expected array, got {type(items).__name__}", record=post_id)
+        return rows
+
+    def walk(entries: list, parent: str | None, where: str) -> None:
+        for position, item in enumerate(entries):
+            label = f"{where}[{position}]"
+            if not isinstance(item, dict):
+                fields.reject("bad_comment", f"{label}: expected object", record=post_id)
+                continue
+            replies = item.get(replies_key) if replies_key else None
+            dropped = f" (and its {len(replies)} replies)" if isinstance(replies, list) and replies else ""
+            try:
+                comment_id = identifier(item.get("id"))
+            except (TypeError, ValueError) as exc:
+                fields.reject("bad_comment", f"{label}: id: {exc}{dropped}", record=post_id)
+                continue
+            record = f"{post_id}/{comment_id}"
+            if not isinstance(item.get("text"), str):
+                fields.reject("bad_comment", f"{label}: text missing or not a string{dropped}", record=record)
+                continue
+            if comment_id in seen:
+                fields.reject("duplicate_comment", f"{label}: comment id {comment_id} repeated", record=record)
+                continue
+            seen.add(comment_id)
+            sub = Fields(fields.source, record, fields.bad_utf8)
+            rows.append({
+                "post_id": post_id,
+                "comment_id": comment_id,
+                "parent_id": parent,
+                "author": sub.text(comment_author(sub, item), f"{label}.author"),
+                "created_at": sub.optional_time(_first(item.get("created_at"), item.get("timestamp"),
+                                                       item.get("created_time")), f"{label}.created_at"),
+                "text": sub.text(item["text"], f"{label}.text"),
+            })
+            fields.rejects.extend(sub.rejects)
+            fields.utf8_reported |= sub.utf8_reported
+            if replies_key and replies is not None:
+                if isinstance(replies, list):
+                    walk(replies, comment_id, f"{label}.{replies_key}")
+                else:
+                    fields.reject("bad_comment", f"{label}.{replies_key}: expected array", record=record)
+
+    walk(items, None, key)
+    return rows
+
+
+def unique_media(refs: Iterable[MediaRef]) -> list[MediaRef]:
+    """Media in order, each file once (exports often list the cover image twice)."""
+    seen: set[str] = set()
+    out = []
+    for ref in refs:
+        if ref.rel not in seen:
+            seen.add(ref.rel)
+            out.append(ref)
+    return out
