@@ -13,8 +13,8 @@ import pytest
 
 from fashion.ingest import IngestConfig, ingest
 from fashion.ontology import load_ontology
-from ingest_fixtures import (T0, build_annotations, build_apify, build_instaloader, build_scraper, graph_node,
-                             jpeg_bytes, write_post)
+from ingest_fixtures import (T0, apify_item, build_annotations, build_apify, build_instaloader, build_scraper,
+                             graph_node, jpeg_bytes, write_json, write_post)
 
 REPO = Path(__file__).resolve().parents[1]
 QUIET = IngestConfig(progress=False)
@@ -266,3 +266,51 @@ def test_stage_script_reads_params(tmp_path):
     metrics = json.loads((tmp_path / "metrics" / "ingest.json").read_text())
     assert metrics["posts"] == 2 and metrics["comments"] == 1
     assert len(read(tmp_path / "data" / "interim" / "ingest", "posts")) == 2
+
+
+def test_export_file_given_directly_and_local_media_paths(tmp_path):
+    """A PATH that is a file: only it is read, its neighbours serve as media; a local relative path
+    into a subfolder is used and not reported as an orphan."""
+    folder = tmp_path / "dump"
+    (folder / "images").mkdir(parents=True)
+    (folder / "images" / "local.jpg").write_bytes(jpeg_bytes())
+    export = write_json(folder / "apify.json", [apify_item("1", "A", "2021-01-01T00:00:00Z", "x",
+                                                           displayUrl="images/local.jpg")])
+    (folder / "unrelated.csv").write_text("not read: only the given file is ingested")
+    metrics = run(export, tmp_path / "out")
+    [post] = read(tmp_path / "out", "posts")
+    assert post["media"] == [{"path": "images/local.jpg", "type": "image"}] and post["source"] == "apify.json"
+    assert metrics["rejects"] == 0
+    metrics = run(folder, tmp_path / "out_folder")
+    assert metrics["rejects_by_reason"] == {"unrecognised_file": 1}  # the csv; images/local.jpg is used
+    metrics = ingest([folder / "images" / "local.jpg"], tmp_path / "out_jpg", QUIET)
+    assert (metrics["records_in"], metrics["rejects_by_reason"]) == (0, {"unrecognised_file": 1})
+
+
+def test_annotation_rejects_name_the_problem(tmp_path, ontology):
+    from ingest_fixtures import annotation, tool_item
+    export = write_json(tmp_path / "dump" / "annotations.json", [
+        annotation("1", [tool_item("bags", "Hand Bags", Brand=["RalphLauren", "Gucci", "NoSuchBrandXyz"],
+                                   Sleevelength=["long"], Pattern=["plain", "plain"]),
+                         "not an item"], ["Unheard-of -Style"]),
+        {"imageid": "2"},
+        7,
+    ])
+    metrics = run(export, tmp_path / "out", ontology)
+    [row] = read(tmp_path / "out", "truth")
+    assert (row["post_id"], row["category"], row["subcategory"], row["brand"], row["pattern"], row["styles"]) == (
+        "1", "bags", "handbag", "ralph_lauren", ["plain"], [])
+    rejects = [(r["record"], r["code"]) for r in read(tmp_path / "out", "rejects")]
+    assert rejects == [("1", "unknown_value"),          # style
+                       ("1/0", "extra_brand"), ("1/0", "unknown_value"), ("1/0", "unknown_group"),
+                       ("1/1", "bad_annotation"), ("#1", "bad_annotation"), ("#2", "bad_annotation")]
+    assert metrics["truth_items"] == 1
+
+
+def test_symlinked_folder_inside_the_dump_is_not_followed(tmp_path):
+    root = build_scraper(tmp_path / "dump")
+    (root / "mirror").symlink_to(root / "carol")
+    metrics = run(root, tmp_path / "out")
+    assert metrics["posts"] == 2 and metrics["duplicates"] == 0
+    [reject] = read(tmp_path / "out", "rejects")
+    assert (reject["source"], reject["code"]) == ("mirror", "symlinked_folder")

@@ -21,6 +21,7 @@ class Folder:
     escaping: set[str] = field(default_factory=set)  # links resolving outside the dump: never read
     claimed: set[str] = field(default_factory=set)   # names a reader used
     post_bases: set[str] = field(default_factory=set)  # Instaloader metadata base names here
+    claimed_below: set[str] = field(default_factory=set)  # rel paths used from subfolders (shared)
 
     def rel(self, name: str) -> str:
         return self.root.relative(self.path / name)
@@ -58,8 +59,11 @@ class Folder:
         return self.root.resolve_name(self.path, reference)
 
     def claim(self, path: Path) -> None:
+        """Mark a file as used, so it is not reported as an orphan when its folder is walked."""
         if path.parent == self.path:
             self.claimed.add(path.name)
+        else:
+            self.claimed_below.add(self.root.relative(path))
 
 
 __all__ = ["Folder", "PathEscape"]

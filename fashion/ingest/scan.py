@@ -50,7 +50,12 @@ def scan_path(path: str | os.PathLike) -> Iterator[Event]:
         yield from _metadata(folder, path.name)
         return
     root = DumpRoot(path)
-    for current, dirnames, filenames in os.walk(path):
+    unreadable: list[OSError] = []
+    claimed_below: set[str] = set()  # files an export in a parent folder referred to (rel paths)
+    for current, dirnames, filenames in os.walk(path, onerror=unreadable.append):
+        for error in unreadable:
+            yield Reject(root.relative(error.filename), "", "unreadable_file", f"folder: {error.strerror}")
+        unreadable.clear()
         current_path = Path(current)
         for name in sorted(dirnames):
             full = current_path / name
@@ -65,6 +70,7 @@ def scan_path(path: str | os.PathLike) -> Iterator[Event]:
         dirnames.sort()
         early: list[Reject] = []
         folder = _folder(root, current_path, sorted(filenames), early)
+        folder.claimed_below = claimed_below
         yield from early
         for name in sorted(folder.names):
             if instaloader.metadata_base(name) is not None and name not in folder.claimed:
@@ -106,9 +112,9 @@ def _folder(root: DumpRoot, path: Path, names: list[str], reject_sink: list[Reje
 def _file(folder: Folder, name: str) -> Iterator[Event]:
     """Events of one JSON file, whatever scrape format it turns out to be."""
     source = folder.rel(name)
-    if instaloader.metadata_base(name) is None:
-        yield RejectedRecord(Reject(source, "", "unrecognised_format",
-                                    "not a .json or .json.xz file (comments files need their post's metadata)"))
+    if instaloader.metadata_base(name) is None:  # only for a file given directly as PATH
+        yield Reject(source, "", "unrecognised_file",
+                     "not a .json or .json.xz metadata/export file (comments files need their post's metadata)")
         return
     try:
         loaded = load_json(folder.path / name)
@@ -141,7 +147,9 @@ def _leftovers(folder: Folder) -> Iterator[Event]:
     """Files of the folder no reader used: never silently dropped."""
     for name in sorted(folder.names - folder.claimed):
         source = folder.rel(name)
-        if name in folder.escaping:
+        if source in folder.claimed_below:
+            folder.claimed_below.discard(source)
+        elif name in folder.escaping:
             yield Reject(source, "", "path_escape", folder.escape_detail(name))
         elif name in PROFILE_FILE_NAMES or name.endswith(PROFILE_FILE_SUFFIXES):
             yield Skipped(source, "Instaloader profile file")
