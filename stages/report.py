@@ -1,0 +1,31 @@
+"""DVC stage `report`: metrics/*.json + dvclive/ logs -> reports/paper.md and reports/figures/*.png.
+
+params.yaml: report.tolerance_pp, report.per_class_sample, train.resnet (the *Res models' backbone).
+"""
+from __future__ import annotations
+
+from fashion.params import load_params, section
+from fashion.report import ReportConfig, build_report
+
+
+def main() -> int:
+    params = load_params()
+    report, train = section(params, "report"), section(params, "train")
+    try:
+        config = ReportConfig(vgg_backbone="vgg16", resnet_backbone=str(train.get("resnet", "resnet18")),
+                              tolerance_pp=float(report["tolerance_pp"]),
+                              per_class_sample=int(report["per_class_sample"]))
+    except KeyError as exc:
+        raise SystemExit(f"params.yaml: report.{exc.args[0]} is missing") from None
+    except (TypeError, ValueError) as exc:
+        raise SystemExit(f"params.yaml: report: {exc}") from None
+    result = build_report("metrics", "dvclive", "reports", config)
+    for claim in result.claims:
+        print(f"{claim.code}: " + ", ".join(f"{p} {v.status}" for p, v in claim.verdicts.items()))
+    print(f"report: wrote {result.markdown} and {len(result.figures)} figures; "
+          f"{len(result.problems)} inputs missing or unusable")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
