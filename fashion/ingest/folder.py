@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from fashion.ingest.paths import DumpRoot, PathEscape
+from fashion.ingest.paths import DumpRoot
 from fashion.ingest.records import MediaRef, media_type_of
 
 _NUMBERED = re.compile(r"^(?P<base>.+)_(?P<index>\d+)$")
@@ -65,5 +65,3 @@ class Folder:
         else:
             self.claimed_below.add(self.root.relative(path))
 
-
-__all__ = ["Folder", "PathEscape"]

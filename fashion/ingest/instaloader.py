@@ -9,7 +9,7 @@ from typing import Any
 from fashion.ingest.fields import Fields, RecordError
 from fashion.ingest.folder import Folder
 from fashion.ingest.load import LoadError, Loaded, load_json, load_text
-from fashion.ingest.records import PostRecord, build_post, parse_comments
+from fashion.ingest.records import PostRecord, build_post, first_present, parse_comments
 from fashion.ingest.rejects import Reject, RejectedRecord
 
 METADATA_SUFFIXES = (".json.xz", ".json")
@@ -96,12 +96,11 @@ def read_post(folder: Folder, name: str, loaded: Loaded) -> PostRecord | Rejecte
         fields.reject("bad_type", "iphone_struct: expected object")
         iphone = None
     try:
-        post_id = fields.required_id(
-            node["id"] if node.get("id") is not None else fields.dig(iphone, "pk"), "node.id")
+        post_id = fields.required_id(first_present(node.get("id"), fields.dig(iphone, "pk")), "node.id")
         fields.record = post_id
         taken_at = fields.required_time(
-            next((node[k] for k in ("taken_at_timestamp", "date") if node.get(k) is not None),
-                 fields.dig(iphone, "taken_at")), "node.taken_at_timestamp")
+            first_present(node.get("taken_at_timestamp"), node.get("date"), fields.dig(iphone, "taken_at")),
+            "node.taken_at_timestamp")
     except RecordError as exc:
         return RejectedRecord(Reject(source, fields.record or base, exc.code, exc.detail))
 
@@ -111,15 +110,13 @@ def read_post(folder: Folder, name: str, loaded: Loaded) -> PostRecord | Rejecte
             folder.claimed.add(extra)
     account = (fields.dig(node, "owner", "username") or fields.dig(iphone, "user", "username")
                or folder.path.name)
-    likes = next((v for v in (fields.dig(node, "edge_media_preview_like", "count"),
-                              fields.dig(node, "edge_liked_by", "count"),
-                              fields.dig(iphone, "like_count")) if v is not None), None)
-    n_comments = next((v for v in (fields.dig(node, "edge_media_to_comment", "count"),
-                                   fields.dig(node, "edge_media_to_parent_comment", "count"),
-                                   node.get("comments"), fields.dig(iphone, "comment_count"))
-                       if v is not None), None)
+    likes = first_present(fields.dig(node, "edge_media_preview_like", "count"),
+                          fields.dig(node, "edge_liked_by", "count"), fields.dig(iphone, "like_count"))
+    n_comments = first_present(fields.dig(node, "edge_media_to_comment", "count"),
+                               fields.dig(node, "edge_media_to_parent_comment", "count"),
+                               node.get("comments"), fields.dig(iphone, "comment_count"))
     post = build_post(
-        fields, post_id=post_id, shortcode=node.get("shortcode", fields.dig(iphone, "code")), account=account,
+        fields, post_id=post_id, shortcode=first_present(node.get("shortcode"), fields.dig(iphone, "code")), account=account,
         taken_at=taken_at, caption=caption, hashtags=None, mentions=None, like_count=likes,
         comment_count=n_comments, source_format="instaloader_iphone" if iphone is not None else "instaloader",
         keys={"caption": caption_key, "shortcode": "shortcode", "account": "owner.username",

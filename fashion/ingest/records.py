@@ -46,12 +46,11 @@ def build_post(fields: Fields, *, post_id: str, shortcode: Any, account: Any, ta
     caption_text = fields.text(caption, keys["caption"]) or ""
     given_tags = fields.string_list(hashtags, keys.get("hashtags", "hashtags"))
     given_mentions = fields.string_list(mentions, keys.get("mentions", "mentions"))
-    short = fields.text(shortcode, keys["shortcode"])
     if isinstance(shortcode, int) and not isinstance(shortcode, bool):
-        short = str(shortcode)
+        shortcode = str(shortcode)
     return {
         "post_id": post_id,
-        "shortcode": short,
+        "shortcode": fields.text(shortcode, keys["shortcode"]),
         "account": fields.text(account, keys["account"]),
         "taken_at": taken_at,
         "caption": caption_text,
@@ -66,14 +65,15 @@ def build_post(fields: Fields, *, post_id: str, shortcode: Any, account: Any, ta
     }
 
 
-def _first(*values: Any) -> Any:
+def first_present(*values: Any) -> Any:
+    """The first value that is not None (exports spell the same field several ways)."""
     return next((v for v in values if v is not None), None)
 
 
 def comment_author(fields: Fields, item: dict) -> Any:
     """Author handle across formats: owner.username (Instaloader, scraper), ownerUsername (Apify),
     from.username / user.username (older APIs)."""
-    return _first(fields.dig(item, "owner", "username"), item.get("ownerUsername"),
+    return first_present(fields.dig(item, "owner", "username"), item.get("ownerUsername"),
                   fields.dig(item, "from", "username"), fields.dig(item, "user", "username"))
 
 
@@ -119,7 +119,7 @@ def parse_comments(fields: Fields, post_id: str, items: Any, key: str,
                 "comment_id": comment_id,
                 "parent_id": parent,
                 "author": sub.text(comment_author(sub, item), f"{label}.author"),
-                "created_at": sub.optional_time(_first(item.get("created_at"), item.get("timestamp"),
+                "created_at": sub.optional_time(first_present(item.get("created_at"), item.get("timestamp"),
                                                        item.get("created_time")), f"{label}.created_at"),
                 "text": sub.text(item["text"], f"{label}.text"),
             })
