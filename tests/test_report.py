@@ -320,6 +320,17 @@ def test_cli_run_is_deterministic(built, world, tmp_path, capsys):
         assert (tmp_path / "again" / "figures" / figure.name).read_bytes() == figure.read_bytes(), figure.name
     bad = parser.parse_args(["report", "--vgg-backbone", "resnet18", "--out", str(tmp_path / "bad")])
     assert bad.func(bad) == 2 and not (tmp_path / "bad").exists()
+    assert "both 'resnet18'" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="tolerance_pp must be >= 0"):
+        ReportConfig(tolerance_pp=-1.0)
+
+
+def test_report_command_is_wired_into_the_fashion_cli():
+    from fashion.cli import build_parser
+
+    args = build_parser().parse_args(["report", "--metrics", "m", "--dvclive", "d", "--out", "o"])
+    assert (args.metrics, args.dvclive, args.out, args.tolerance_pp) == ("m", "d", "o", 1.0)
+    assert args.func.__module__ == "fashion.report.commands"
 
 
 def test_text_mining_section_accepts_nested_baseline(tmp_path):

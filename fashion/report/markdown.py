@@ -5,10 +5,10 @@ from dataclasses import dataclass
 
 from fashion.report.claims import FAILS, HOLDS, MIXED, Claim
 from fashion.report.inputs import JsonDoc, Missing, ReportInputs
-from fashion.report.naming import DATASET_TITLES, DATASETS, PROTOCOL_TITLES, PROTOCOLS, table2_comparisons
+from fashion.report.naming import (DATASET_TITLES, DATASETS, DYNAMIC_HEADS, PROTOCOL_TITLES, PROTOCOLS,
+                                   table2_comparisons)
 from fashion.report.tables import (Table, absolute_table, curve_table, dataset_runs, fmt_pct, fmt_pp, gain_rows,
                                    gains_table, loss_table, per_class_table, val_time_table)
-from fashion.report.naming import DYNAMIC_HEADS
 
 TEXT_METRICS = ("precision@1", "precision@k", "recall@k", "f1@k")
 INGEST_KEYS = ("posts", "comments", "duplicates", "rejects", "truth_items")

@@ -17,7 +17,6 @@ PROTOCOL_TITLES = {
 }
 RANK_METRICS = ("p@1", "p@3", "p@5", "r@1", "r@3", "r@5")
 METRIC_LABELS = {key: key.upper() for key in RANK_METRICS}  # "p@1" -> "P@1"
-TASK_TITLES = {"attributes": "attributes", "categories": "categories", "subcategories": "subcategories"}
 
 
 def paper_model_name(backbone: str, head: str) -> str:
