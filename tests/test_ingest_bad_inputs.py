@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import lzma
 import os
+import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -345,3 +346,53 @@ def test_truncated_xz_written_by_lzma_is_detected(tmp_path):
     (folder / "cut.json.xz").write_bytes(data[: len(data) - 10])
     metrics = ingest([tmp_path / "dump"], tmp_path / "out", IngestConfig(progress=False))
     assert metrics["rejects_by_reason"] == {"corrupt_xz": 1} and metrics["posts"] == 1
+
+
+ODD_VALUES = [None, 0, -1, 1.5, float("inf"), True, "", "x", "\ud800", [], {}, [1, "a"], {"a": 1}, 10 ** 40,
+              "2020-13-45", "../../etc/passwd", "/abs.jpg", "http://x/../y.jpg"]
+
+
+def _mutate(obj, rng: random.Random, rate: float):
+    """Drop keys and swap values for odd ones (wrong types, huge ints, surrogates, escaping paths)."""
+    if isinstance(obj, dict):
+        out = {}
+        for key, value in obj.items():
+            roll = rng.random()
+            if roll < rate / 3:
+                continue
+            out[key] = rng.choice(ODD_VALUES) if roll < rate else _mutate(value, rng, rate)
+        return out
+    if isinstance(obj, list):
+        return [rng.choice(ODD_VALUES) if rng.random() < rate else _mutate(v, rng, rate) for v in obj]
+    return obj
+
+
+def test_mutated_exports_never_stop_the_run(tmp_path):
+    """Every format's JSON, mutated at random (fixed seed): the run finishes, writes valid tables and
+    keeps the records invariant; byte-level damage (cut files, flipped bytes) included."""
+    from fashion.ontology import load_ontology
+    from ingest_fixtures import build_annotations, build_apify, build_instaloader, build_scraper
+
+    clean = tmp_path / "clean"
+    for build in (build_instaloader, build_scraper, build_apify, build_annotations):
+        build(clean)
+    sources = sorted(p for p in clean.rglob("*") if p.name.endswith((".json", ".json.xz")))
+    rng = random.Random(2018)
+    dump = tmp_path / "dump"
+    for i in range(40):
+        source = rng.choice(sources)
+        compressed = source.name.endswith(".xz")
+        raw = lzma.decompress(source.read_bytes()) if compressed else source.read_bytes()
+        text = json.dumps(_mutate(json.loads(raw), rng, rng.choice([0.05, 0.2, 0.5]))).encode()
+        if i % 5 == 4:  # byte-level damage
+            cut = rng.randrange(1, len(text))
+            text = text[:cut] + bytes([rng.randrange(256)]) + text[cut + 1:]
+        target = dump / f"case{i:02d}" / source.relative_to(clean)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(lzma.compress(text) if compressed else text)
+    metrics = ingest([dump], tmp_path / "out", IngestConfig(progress=False),
+                     ontology=load_ontology(Path(__file__).resolve().parents[1] / "ontology"))
+    assert metrics["records_in"] == metrics["posts"] + metrics["rejected_posts"] > 0
+    assert metrics["rejects"] > 0
+    for name in ("posts", "comments", "rejects", "truth"):
+        pq.read_table(tmp_path / "out" / f"{name}.parquet")  # readable, schema-valid

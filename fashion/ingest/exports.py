@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from fashion.ingest.fields import Fields, RecordError
+from fashion.ingest.fields import Fields, RecordError, clean_string
 from fashion.ingest.folder import Folder
 from fashion.ingest.load import Loaded
 from fashion.ingest.paths import PathEscape, is_url, media_name
@@ -44,6 +44,9 @@ def _media(fields: Fields, folder: Folder, references: list[tuple[str, str | Non
     for URLs (one reject per post listing them) and `media_missing` for local paths."""
     refs, absent = [], []
     for reference, declared in references:
+        if clean_string(reference)[1]:
+            fields.reject("non_utf8", f"media reference {reference!r} is not valid Unicode text: dropped")
+            continue
         name = media_name(reference)
         if not name:
             fields.reject("media_missing", f"{reference}: no file name in the reference")

@@ -12,6 +12,7 @@ from fashion.ingest.rejects import Reject
 _MILLISECONDS_ABOVE = 1e11
 _EARLIEST = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _LATEST = datetime(2100, 1, 1, tzinfo=timezone.utc)
+_INT64_MAX = 2 ** 63 - 1
 
 
 class RecordError(Exception):
@@ -70,6 +71,8 @@ def identifier(value: Any) -> str:
     text = str(value).strip()
     if not text:
         raise ValueError("empty id")
+    if clean_string(text)[1]:
+        raise ValueError(f"id {clean_string(text)[0]!r} is not valid Unicode text")
     return text
 
 
@@ -168,6 +171,9 @@ class Fields:
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             self.reject("bad_type", f"{key}: expected integer, got {_type_name(value)}")
+            return None
+        if value > _INT64_MAX:
+            self.reject("bad_value", f"{key}: {value} does not fit in int64")
             return None
         return value if value >= 0 else None
 

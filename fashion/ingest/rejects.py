@@ -50,6 +50,15 @@ TRUTH_CODES = (
 REASON_CODES = RECORD_CODES + FIELD_CODES + FILE_CODES + TRUTH_CODES
 
 
+def printable(text: str) -> str:
+    """`text` with lone surrogates (undecodable file names, bad JSON escapes) as U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if 0xD800 <= ord(ch) <= 0xDFFF else ch for ch in text)
+
+
 @dataclass(frozen=True)
 class Reject:
     source: str   # file, relative to the dump root (posix separators)
@@ -60,6 +69,9 @@ class Reject:
     def __post_init__(self) -> None:
         if self.code not in REASON_CODES:
             raise ValueError(f"unknown reject code {self.code!r}")
+        # names and details may quote undecodable input: keep them writable as UTF-8
+        for name in ("source", "record", "detail"):
+            object.__setattr__(self, name, printable(getattr(self, name)))
 
     @property
     def reason(self) -> str:

@@ -59,7 +59,10 @@ def scan_path(path: str | os.PathLike) -> Iterator[Event]:
         current_path = Path(current)
         for name in sorted(dirnames):
             full = current_path / name
-            if full.is_symlink():
+            if not _utf8_name(name):
+                dirnames.remove(name)
+                yield Reject(root.relative(full), "", "non_utf8", "folder name is not valid UTF-8: not read")
+            elif full.is_symlink():
                 dirnames.remove(name)
                 if root.contains(full):
                     yield Reject(root.relative(full), "", "symlinked_folder",
@@ -92,6 +95,9 @@ def _folder(root: DumpRoot, path: Path, names: list[str], reject_sink: list[Reje
     plain, escaping = set(), set()
     for name in names:
         full = path / name
+        if not _utf8_name(name):
+            reject_sink.append(Reject(root.relative(full), "", "non_utf8", "file name is not valid UTF-8: not read"))
+            continue
         if full.is_symlink() and not root.contains(full):
             plain.add(name)
             escaping.add(name)
@@ -107,6 +113,15 @@ def _folder(root: DumpRoot, path: Path, names: list[str], reject_sink: list[Reje
     folder = Folder(root, path, plain, escaping=escaping)
     folder.post_bases = {base for base in map(instaloader.metadata_base, plain) if base is not None}
     return folder
+
+
+def _utf8_name(name: str) -> bool:
+    # os functions decode undecodable bytes as lone surrogates; such names cannot be written out
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _file(folder: Folder, name: str) -> Iterator[Event]:
