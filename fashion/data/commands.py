@@ -87,7 +87,7 @@ def register(subparsers) -> None:
     images.add_argument("--image-size", type=int, default=32)
     images.add_argument("--crop-bbox", action=argparse.BooleanOptionalAction, default=True)
     images.add_argument("--max-pixels", type=int, default=40_000_000)
-    images.add_argument("--workers", type=int, default=2)
+    images.add_argument("--workers", type=int, default=1, help="decoder processes")
     images.add_argument("--seed", type=int, default=7, help="Instagram split seed (same as ranges)")
     images.add_argument("--val-share", type=float, default=0.2)
     images.set_defaults(func=run_images)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ class ImageSettings:
     image_size: int = 32
     crop_bbox: bool = True
     max_pixels: int = 40_000_000
-    workers: int = 2
+    workers: int = 1  # >1: a spawned pool (~several s to start); worth it only with idle cores
 
 
 @dataclass
@@ -51,9 +52,18 @@ class Candidate:
     extra: dict = field(default_factory=dict)  # dataset-specific index columns (post_id, annotated)
 
 
+def _main_is_importable() -> bool:
+    """Spawned workers re-import __main__; from stdin or a REPL that fails, so decode serially then."""
+    main = sys.modules.get("__main__")
+    if getattr(main, "__spec__", None) is not None:
+        return True
+    path = getattr(main, "__file__", None)
+    return bool(path) and os.path.isfile(path)
+
+
 def _decoded(jobs: list[DecodeJob], settings: ImageSettings, desc: str) -> Iterator[tuple]:
     tasks = ((job, settings.image_size, settings.max_pixels) for job in jobs)
-    if settings.workers > 1 and len(jobs) >= PARALLEL_MIN_JOBS:
+    if settings.workers > 1 and len(jobs) >= PARALLEL_MIN_JOBS and _main_is_importable():
         # spawn, not fork: the parent holds pyarrow threads, which fork can deadlock.
         with multiprocessing.get_context("spawn").Pool(settings.workers) as pool:
             yield from tqdm(pool.imap(decode_job, tasks, chunksize=32), total=len(jobs), desc=desc)
