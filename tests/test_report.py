@@ -20,6 +20,7 @@ from fashion.report.markdown import render_table, section_text_mining
 from fashion.report.naming import paper_model_name, table2_comparisons
 from fashion.report.tables import absolute_table, gain_rows, gains_table, select_classes
 
+SMALL = ReportConfig(per_class_sample=6)  # fewer per-class rows keep the figure (and the tests) quick
 STAGE_SCRIPT = Path(__file__).resolve().parents[1] / "stages" / "report.py"
 METRICS = ("p@1", "p@3", "p@5", "r@1", "r@3", "r@5")
 BACKBONES = ("vgg16", "resnet18")
@@ -99,7 +100,7 @@ def write_world(root: Path) -> tuple[Path, Path]:
     write_json(metrics / "ingest.json", {"posts": 1200, "comments": 4100, "duplicates": 3, "rejects": 5,
                                          "rejects_by_reason": {"bad_json": 2, "no_media": 3}, "truth_items": 2300})
     write_json(metrics / "embed.json", {"corpus_tokens": 52000, "vocabulary": 3100, "train_seconds": 1.5,
-                                        "spearman": 0.41, "model": "word2vec"})
+                                        "spearman": 0.41, "model": "word2vec", "wordsim_covered": 40})
     write_json(metrics / "text_mining.json", {
         "formula": "multiplicative", "k": 4,
         "facets": {"categories": {"precision@1": 0.8, "precision@k": 0.5, "recall@k": 0.7, "f1@k": 0.6},
@@ -117,7 +118,7 @@ def world(tmp_path_factory) -> tuple[Path, Path]:
 @pytest.fixture(scope="module")
 def built(world, tmp_path_factory):
     metrics, dvclive = world
-    return build_report(metrics, dvclive, tmp_path_factory.mktemp("reports") / "out")
+    return build_report(metrics, dvclive, tmp_path_factory.mktemp("reports") / "out", SMALL)
 
 
 # ---------------------------------------------------------------- names and Table II arithmetic
@@ -127,7 +128,8 @@ def test_paper_model_names():
         "BaseVGG16", "DynamicPruning16", "DynamicLayers16", "BaseResNet", "DynamicPruningRes", "DynamicLayersRes"]
     assert [c.label for c in table2_comparisons("deepfashion", "vgg16", "resnet18")] == [
         "DynamicPruning16 − BaseVGG16", "DynamicLayers16 − BaseVGG16", "DynamicPruningRes − BaseResNet",
-        "DynamicLayersRes − BaseResNet", "DynamicLayers16 − DynamicPruning16", "DynamicLayersRes − DynamicPruningRes"]
+        "DynamicLayersRes − BaseResNet", "DynamicLayers16 − DynamicPruning16",
+        "DynamicLayersRes − DynamicPruningRes"]
 
 
 def test_table2_gains_are_percentage_point_differences(tmp_path):
@@ -211,7 +213,7 @@ def test_missing_run_is_named_in_cells_and_claims(tmp_path):
     (metrics / "deepfashion" / "vgg16-pruning.json").unlink()
     shutil.rmtree(dvclive / "instagram" / "resnet18-layers")
     (metrics / "text_mining.json").unlink()
-    result = build_report(metrics, dvclive, tmp_path / "reports")
+    result = build_report(metrics, dvclive, tmp_path / "reports", SMALL)
     text = result.markdown.read_text(encoding="utf-8")
     missing = f"n/a ({(metrics / 'deepfashion' / 'vgg16-pruning.json').as_posix()} missing)"
     assert f"| DynamicPruning16 − BaseVGG16 | {missing} | n/a | n/a | n/a | n/a | n/a |" in text
@@ -280,9 +282,16 @@ def test_report_sections_and_numbers(built):
     assert "| C1 | Dynamic models" in text and "✅ holds | ❌ does not hold |" in text
     assert "| categories | 80.00 | 50.00 | 70.00 | 60.00 | 60.00 | 40.00 | 50.00 | 45.00 | +15.00 |" in text
     assert "| brands | 90.00 | 40.00 | 80.00 | 50.00 | 90.00 | 40.00 | 80.00 | 55.00 | -5.00 |" in text
-    assert "| posts | 1200 |" in text and "| bad_json | 2 |" in text and "| spearman | 0.41 |" in text
+    assert "| posts | 1200 |" in text and "| bad_json | 2 |" in text
+    assert "| spearman | 0.41 |\n| wordsim_covered | 40 |" in text  # extra writer keys follow the contract's
     assert "| deepfashion | DynamicPruning16 | vgg16-pruning | 0.1000 | 32 | 1.2500 |" in text
     assert "| BaseVGG16 | 0.6000 | 0.3000 | 0.2000 |" in text  # val/loss.tsv: 0.6 / (step + 1)
+    assert text.count("Categories (6 shown):") == 2 and text.count("Subcategories (6 shown):") == 2
+    # Class i of a run with offset o is null when (i + o) % 3 == 0, else 5 % × (i + o); offsets are
+    # pruning 1 / layers 2 (paper) and 2 / 3 (leakage-free), so classes with i % 3 == 1 are ranked in
+    # only 2 of 4 series and drop out of the sample: sub_00, 02, 03, 05, 06, 08 remain.
+    assert "| sub_00 | 5.00 | 10.00 | 5.00 | 10.00 |\n| sub_02 | – | 20.00 | – | 20.00 |" in text
+    assert "| sub_01 |" not in text and "| sub_08 |" in text and "| sub_09 |" not in text
     for link in ("figures/fig6_val_time.png", "figures/fig7_loss.png", "figures/fig8_9_multiclass.png",
                  "figures/fig10_12_per_class.png", "figures/table2_gains.png"):
         assert f"]({link})" in text and (built.markdown.parent / link).is_file()
@@ -312,7 +321,7 @@ def test_cli_run_is_deterministic(built, world, tmp_path, capsys):
     register(parser.add_subparsers())
     metrics, dvclive = world
     args = parser.parse_args(["report", "--metrics", str(metrics), "--dvclive", str(dvclive), "--out",
-                              str(tmp_path / "again")])
+                              str(tmp_path / "again"), "--per-class-sample", "6"])
     assert args.func(args) == 0
     assert "C1 holds/does not hold" in capsys.readouterr().out
     assert (tmp_path / "again" / "paper.md").read_bytes() == built.markdown.read_bytes()

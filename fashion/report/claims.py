@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fashion.report.inputs import Missing, ReportInputs, Value, first_missing
-from fashion.report.naming import DATASETS, DYNAMIC_HEADS, PROTOCOLS, RANK_METRICS, Comparison, RunKey, table2_comparisons
+from fashion.report.naming import (DATASETS, DYNAMIC_HEADS, PROTOCOLS, RANK_METRICS, Comparison, RunKey,
+                                   table2_comparisons)
 from fashion.report.tables import delta_pp, final_loss, gain_rows, rank_metric, slowdown
 
 HOLDS, FAILS, MIXED, UNKNOWN = "holds", "does not hold", "mixed", "not evaluable"

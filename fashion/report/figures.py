@@ -56,7 +56,8 @@ def missing_summary(reasons: list[str], limit: int = 2) -> str:
     if len(unique) == 1:
         return f"Missing input: {unique[0]}"
     more = f" (+{len(unique) - limit} more)" if len(unique) > limit else ""
-    return f"Missing inputs ({len(unique)}): " + "; ".join(unique[:limit]) + more + " — listed at the end of the report"
+    shown = "; ".join(unique[:limit])
+    return f"Missing inputs ({len(unique)}): {shown}{more} — listed at the end of the report"
 
 
 def _empty_panel(ax, text: str) -> None:

@@ -196,24 +196,33 @@ def section_text_mining(doc: JsonDoc) -> list[str]:
     return lines + [render_table(Table(headers, tuple(rows))), ""]
 
 
+def _summary_keys(doc: JsonDoc, contract_keys: tuple[str, ...]) -> list[str]:
+    """The contract's keys first, then any further scalar keys the writer added, by name."""
+    extra = sorted(key for key, value in (doc.data or {}).items()
+                   if key not in contract_keys and (value is None or isinstance(value, (str, int, float))))
+    return list(contract_keys) + extra
+
+
+def _summary_table(doc: JsonDoc, contract_keys: tuple[str, ...], value_header: str) -> str:
+    return render_table(Table(("Quantity", value_header),
+                              tuple((key, _scalar(doc.get(key))) for key in _summary_keys(doc, contract_keys))))
+
+
 def section_ingest_and_embed(ingest: JsonDoc, embed: JsonDoc) -> list[str]:
     lines = ["## Ingestion (metrics/ingest.json)", ""]
     if not ingest.available:
         lines += [str(ingest.absent()), ""]
     else:
-        lines += [render_table(Table(("Quantity", "Count"), tuple((key, _scalar(ingest.get(key)))
-                                                                   for key in INGEST_KEYS))), ""]
+        lines += [_summary_table(ingest, INGEST_KEYS, "Count"), ""]
         reasons = ingest.get("rejects_by_reason")
         if isinstance(reasons, dict) and reasons:
-            lines += ["Rejected records by reason:", "",
-                      render_table(Table(("Reason", "Records"), tuple((k, _scalar(reasons[k]))
-                                                                     for k in sorted(reasons)))), ""]
+            rows = tuple((reason, _scalar(reasons[reason])) for reason in sorted(reasons))
+            lines += ["Rejected records by reason:", "", render_table(Table(("Reason", "Records"), rows)), ""]
     lines += ["## Word embeddings (metrics/embed.json)", ""]
     if not embed.available:
         return lines + [str(embed.absent()), ""]
-    return lines + [render_table(Table(("Quantity", "Value"), tuple((key, _scalar(embed.get(key)))
-                                                                    for key in EMBED_KEYS))),
-                    "", "`spearman` is the rank correlation with the fashion word-similarity set "
+    return lines + [_summary_table(embed, EMBED_KEYS, "Value"), "",
+                    "`spearman` is the rank correlation with the fashion word-similarity set "
                     "(null when too few pairs are in the vocabulary).", ""]
 
 
