@@ -40,7 +40,7 @@ TRUTH = {
     "V1": [("bags", "tote", {"material": ["leather"]})],
     "V2": [("shoes", "heels", {"heel_type": ["stiletto"]})],
 }
-# T7 is a carousel and T8 starts with a video: both still have a usable first image, and no truth.
+# T7 is a carousel and T8 a carousel starting with a video: both have a usable first image, and no truth.
 GOOD = [f"T{i}" for i in range(9)] + ["V0", "V1", "V2"]
 BAD = {"X_video": "video", "X_nomedia": "no_image_media", "X_corrupt": "unreadable", "X_escape": "unsafe_path"}
 
@@ -71,8 +71,8 @@ def make_instagram(tmp_path: Path) -> tuple[Path, pd.DataFrame, pd.DataFrame, di
             Image.new("RGB", (20, 20), (0, 0, 0)).save(root / f"{base}_2.jpg")
         if role == "T8":
             media = [{"path": f"{base}_1.mp4", "type": "video"}, {"path": f"{base}.jpg", "type": "image"}]
-        if role == "X_video":
-            media = [{"path": f"{base}.mp4", "type": "video"}]
+        if role == "X_video":  # Instaloader: the video's thumbnail x.jpg beside x.mp4
+            media = [{"path": f"{base}.jpg", "type": "image"}, {"path": f"{base}.mp4", "type": "video"}]
         if role == "X_nomedia":
             media = []
         if role == "X_escape":
@@ -258,3 +258,14 @@ def test_text_labels_for_a_split_with_nothing_mined_give_an_empty_benchmark(worl
     only_train = mined[mined["post_id"] != ids["V1"]]
     empty = load_benchmark(tmp_path / "images/instagram", section, "val", labels="text", annotations=only_train)
     assert len(empty) == 0 and empty.images.shape == (0, 6, 6, 3) and empty.category.shape == (0, 3)
+
+
+def test_first_image_media_skips_video_thumbnails():
+    from fashion.data.images import first_image_media
+
+    image, video = "image", "video"
+    assert first_image_media([{"path": "a/x_1.jpg", "type": video}, {"path": "a/x_1.mp4", "type": video}]) == (None, "video")
+    assert first_image_media([{"path": "a/x_1.jpg", "type": image}, {"path": "a/x_1.mp4", "type": video},
+                              {"path": "a/x_2.jpg", "type": image}]) == ("a/x_2.jpg", "")
+    assert first_image_media([{"path": "a/x.jpg", "type": image}, {"path": "a/x.mp4", "type": video}]) == (None, "video")
+    assert first_image_media([]) == (None, "no_image_media") and first_image_media(None) == (None, "no_image_media")

@@ -11,7 +11,7 @@ import os
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Iterable, Iterator
 
 import numpy as np
@@ -210,15 +210,23 @@ def read_posts(path: str | os.PathLike) -> pd.DataFrame:
     return posts[["post_id", "media"]].assign(post_id=posts["post_id"].astype(str))
 
 
+def _stem(path: str) -> str:
+    return str(PurePosixPath(path).with_suffix(""))
+
+
 def first_image_media(media) -> tuple[str | None, str]:
-    """(relative path of the post's first image media, "") or (None, reason)."""
+    """(relative path of the post's first image media, "") or (None, reason).
+
+    Instaloader saves a video's thumbnail beside it under the same name (x.jpg + x.mp4); such a
+    thumbnail is not a photo, so a post whose only images are thumbnails is a "video" post.
+    """
     entries = [] if media is None else list(media)
+    video_stems = {_stem(e["path"]) for e in entries if e.get("type") == "video" and e.get("path")}
     for entry in entries:
-        if entry.get("type") == "image" and entry.get("path"):
-            return str(entry["path"]), ""
-    if any(entry.get("type") == "video" for entry in entries):
-        return None, "video"
-    return None, "no_image_media"
+        path = entry.get("path")
+        if entry.get("type") == "image" and path and _stem(path) not in video_stems:
+            return str(path), ""
+    return None, "video" if video_stems else "no_image_media"
 
 
 def build_instagram_images(posts: pd.DataFrame, truth: pd.DataFrame | None, dump_root: str | os.PathLike,
