@@ -117,14 +117,16 @@ def test_text_hints_come_from_mined_terms_and_skip_unmined_posts():
                  (post_id, "subcategories", 2, "maxi"), (post_id, "heel_type", 1, "stiletto"),
                  (post_id, "styles", 1, "chic")]
     annotations = pd.DataFrame(rows, columns=["post_id", "facet", "rank", "term"])
-    hints = make_hints(bench, "paper", rate=1.0, attribute_rate=1.0, seed=5, annotations=annotations)
+    hints = make_hints(bench, "paper", rate=1.0, attribute_rate=1.0, seed=5, annotations=annotations, text_groups=None)
+    paper_groups = make_hints(bench, "paper", rate=1.0, attribute_rate=1.0, seed=5, annotations=annotations)
+    assert not paper_groups.attribute.any()        # heel_type is not among the paper's text groups
     assert hints.category[:100, 1].all() and not hints.category[:100, 0].any()
     assert not hints.category[100:].any() and not hints.subcategory[100:].any()
     assert hints.subcategory[:100, 2].all()        # boots (mined, in the shoes range), never maxi (not in range)
     assert hints.subcategory.sum() == 100
     assert hints.attribute[:100, 2].all() and hints.attribute.sum() == 100
     leakage_free = make_hints(bench, leakage_free_source("instagram"), rate=1.0, attribute_rate=0.0, seed=5,
-                              annotations=annotations)
+                              annotations=annotations, text_groups=None)
     assert np.array_equal(leakage_free.category, hints.category) and not leakage_free.attribute.any()
 
 

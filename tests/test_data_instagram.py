@@ -220,6 +220,7 @@ def test_truth_benchmark_keeps_annotated_posts(world, tmp_path):
 def annotations(ids: dict[str, str]) -> pd.DataFrame:
     rows = [("T0", "categories", 1, "dresses"), ("T0", "categories", 2, "bags"), ("T0", "subcategories", 1, "maxi_dress"),
             ("T0", "material", 1, "cotton"), ("T0", "material", 2, "leather"), ("T0", "styles", 1, "boho"),
+            ("T0", "heel_type", 1, "stiletto"),
             ("T7", "categories", 1, "shoes"), ("T7", "pattern", 1, "striped"),
             ("T1", "styles", 1, "classic"), ("V1", "categories", 1, "bags")]
     return pd.DataFrame([{"post_id": ids[role], "facet": facet, "rank": rank, "term": term, "score": 1.0, "share": 50.0}
@@ -240,6 +241,10 @@ def test_text_labels_come_from_mined_terms(world, tmp_path):
                           annotations=annotations(ids), top_k=1)
     assert top1.category[top1.post_ids.index(ids["T0"])].tolist() == [1, 0, 0]
     assert top1.attributes[top1.post_ids.index(ids["T0"])].tolist() == [1, 0, 0, 0, 0]
+    # material + pattern by default (the paper's weak labels); every group on request
+    every_group = load_benchmark(tmp_path / "images/instagram", section, "train", labels="text",
+                                 annotations=annotations(ids), text_groups=None)
+    assert every_group.attributes[every_group.post_ids.index(ids["T0"])].tolist() == [1, 1, 0, 0, 1]
 
 
 def test_mined_term_outside_the_vocabulary_is_an_error(world):

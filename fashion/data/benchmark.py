@@ -16,6 +16,8 @@ DATASETS = ("deepfashion", "instagram")
 SPLITS = ("train", "val")
 LABEL_SOURCES = ("truth", "text")
 ANNOTATION_COLUMNS = ("post_id", "facet", "rank", "term")
+# The paper's weak labels held 4 materials + 4 patterns per image (besides categories/subcategories).
+PAPER_TEXT_ATTRIBUTE_GROUPS = ("material", "pattern")
 
 
 @dataclass
@@ -73,9 +75,11 @@ def _source_name(source) -> str:
 
 def mined_labels(annotations: str | os.PathLike | pd.DataFrame, categories: list[str],
                  subcategories: list[str] | None, attributes: list[str],
-                 top_k: int | None = None) -> dict[str, MinedLabels]:
-    """post id -> text-mined label indices (facets categories, subcategories and every attribute
-    group; styles/brands are not image labels). top_k keeps ranks <= top_k (None: every stored rank)."""
+                 top_k: int | None = None,
+                 text_groups: tuple[str, ...] | None = PAPER_TEXT_ATTRIBUTE_GROUPS) -> dict[str, MinedLabels]:
+    """post id -> text-mined label indices (facets categories, subcategories and the attribute
+    groups `text_groups`, None = every group; styles/brands are not image labels).
+    top_k keeps ranks <= top_k (None: every stored rank)."""
     frame = read_annotations(annotations)
     if top_k is not None:
         frame = frame[frame["rank"] <= top_k]
@@ -83,6 +87,8 @@ def mined_labels(annotations: str | os.PathLike | pd.DataFrame, categories: list
                 "subcategories": {k: i for i, k in enumerate(subcategories or [])}}
     attribute_index = {a: i for i, a in enumerate(attributes)}
     groups = set(attribute_groups(attributes))
+    if text_groups is not None:
+        groups &= set(text_groups)
     found: dict[str, tuple[list, list, list]] = {}
     frame = frame.sort_values(["post_id", "facet", "rank"], kind="stable")
     for post_id, facet, term in zip(frame["post_id"], frame["facet"], frame["term"]):
@@ -118,13 +124,15 @@ def _range_lists(section: dict, key: str) -> list[list[int]]:
 
 def load_benchmark(images_dir: str | os.PathLike, ranges_section: dict, split: str, labels: str = "truth",
                    annotations: str | os.PathLike | pd.DataFrame | None = None,
-                   top_k: int | None = None) -> Benchmark:
+                   top_k: int | None = None,
+                   text_groups: tuple[str, ...] | None = PAPER_TEXT_ATTRIBUTE_GROUPS) -> Benchmark:
     """One split of data/processed/images/<dataset>/ with targets over ranges_section's vocabularies.
 
     labels "truth": DeepFashion annotations / Instagram truth items (Instagram rows without truth
     are left out). labels "text" (Instagram only): every text-mined category, subcategory and
-    attribute of the post (ranks <= top_k) is a positive, as the paper trained on weak labels;
-    posts with no mined category are left out.
+    attribute (groups `text_groups`; default material + pattern as in the paper) of the post with
+    rank <= top_k is a positive, as the paper trained on weak labels; posts with no mined
+    category are left out.
     """
     images_dir = Path(images_dir)
     dataset = images_dir.name
@@ -157,7 +165,7 @@ def load_benchmark(images_dir: str | os.PathLike, ranges_section: dict, split: s
         categories, subs, attrs = selected["categories"], selected["subcategories"], selected["attributes"]
     elif labels == "text":
         mined = mined_labels(annotations, ranges_section["categories"], ranges_section.get("subcategories"),
-                             ranges_section["attributes"], top_k)
+                             ranges_section["attributes"], top_k, text_groups)
         has_mined = np.array([bool(pid in mined and mined[pid].categories) for pid in selected["post_id"]], dtype=bool)
         selected = selected.loc[has_mined]
         categories = [mined[p].categories for p in selected["post_id"]]

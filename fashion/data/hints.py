@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from fashion.data.benchmark import Benchmark, mined_labels
+from fashion.data.benchmark import PAPER_TEXT_ATTRIBUTE_GROUPS, Benchmark, mined_labels
 
 SOURCES = ("truth", "text", "predicted", "none")
 LEAKAGE_FREE_ATTRIBUTE_RATE = 0.0  # the leakage_free protocol never gives attribute hints
@@ -59,7 +59,7 @@ def no_hints(bench: Benchmark) -> HintArrays:
     )
 
 
-def _candidates(bench: Benchmark, source: str, annotations, top_k) -> list[tuple[list, list, list]]:
+def _candidates(bench: Benchmark, source: str, annotations, top_k, text_groups) -> list[tuple[list, list, list]]:
     """Per sample: (categories, subcategories, attributes) the hints may be drawn from."""
     if source == "truth":
         subs = bench.subcategories if bench.multi else np.zeros((len(bench), 0))
@@ -67,7 +67,8 @@ def _candidates(bench: Benchmark, source: str, annotations, top_k) -> list[tuple
                  list(np.flatnonzero(bench.attributes[i]))) for i in range(len(bench))]
     if annotations is None:
         raise ValueError("text hints need annotations (annotations.parquet)")
-    mined = mined_labels(annotations, bench.category_names, bench.subcategory_names, bench.attribute_names, top_k)
+    mined = mined_labels(annotations, bench.category_names, bench.subcategory_names, bench.attribute_names, top_k,
+                         text_groups)
     empty = ([], [], [])
     return [(m.categories, m.subcategories, m.attributes) if (m := mined.get(pid)) else empty
             for pid in bench.post_ids]
@@ -75,11 +76,13 @@ def _candidates(bench: Benchmark, source: str, annotations, top_k) -> list[tuple
 
 def make_hints(bench: Benchmark, protocol_source: str, rate: float, attribute_rate: float, seed: int,
                annotations: str | os.PathLike | pd.DataFrame | None = None,
-               top_k: int | None = None) -> HintArrays:
+               top_k: int | None = None,
+               text_groups: tuple[str, ...] | None = PAPER_TEXT_ATTRIBUTE_GROUPS) -> HintArrays:
     """Hints for every sample of bench under one source (truth | text | none, or paper).
 
     truth: drawn from the benchmark's own targets. text (Instagram): drawn from the post's text-mined
-    labels (ranks <= top_k); posts with no mined category get no hint. A share `rate` of samples is
+    labels (ranks <= top_k; attributes from `text_groups`, None = all groups); posts with no mined
+    category get no hint. A share `rate` of samples is
     hinted; a share `attribute_rate` of those also gets one attribute. Deterministic in (seed, split).
     """
     source = resolve_source(protocol_source, bench.dataset)
@@ -94,7 +97,7 @@ def make_hints(bench: Benchmark, protocol_source: str, rate: float, attribute_ra
     rng = hint_rng(seed, bench.split)
     hinted = rng.random(len(bench)) < rate              # [N]
     with_attribute = rng.random(len(bench)) < attribute_rate  # [N]
-    for i, (cats, subs, attrs) in enumerate(_candidates(bench, source, annotations, top_k)):
+    for i, (cats, subs, attrs) in enumerate(_candidates(bench, source, annotations, top_k, text_groups)):
         if not hinted[i] or not cats:
             continue
         category = int(cats[rng.integers(len(cats))])
