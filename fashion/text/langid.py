@@ -1,0 +1,98 @@
+"""Offline language detection for short social-media texts (en, sv, de, fr, es, it).
+
+Each language gets a profile built from its spaCy stop-word list plus the ontology's
+translation words for it (English: the ontology's own words):
+  * a word list: a stop word is strong evidence, shared by the languages that list it;
+  * a character trigram model ("^kl", "klä", ...) with add-alpha smoothing, so words that are
+    in no list still vote through their spelling (å/ä/ö, "sch", "gli", "ción", ...).
+A text's score for a language is the sum over its words of the stop-word bonus plus the word's
+mean trigram log-probability relative to the other languages; the default language (English)
+starts with a small bonus. Word scores are cached.
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Iterable, Mapping, Sequence
+
+from fashion.text.lexicon import LANGUAGES, stop_words
+
+UNDETERMINED = "und"
+
+
+def _trigrams(word: str) -> list[str]:
+    padded = f"^{word}$"
+    return [padded[i:i + 3] for i in range(len(padded) - 2)]
+
+
+class LanguageDetector:
+    """Stop-word + character-trigram language identifier. ``detect(words)`` -> language code."""
+
+    def __init__(self, vocabularies: Mapping[str, Iterable[str]], stop_sets: Mapping[str, Iterable[str]],
+                 default: str = "en", stop_weight: float = 3.0, default_bonus: float = 1.0,
+                 alpha: float = 0.5):
+        self.languages = tuple(vocabularies)
+        if default not in self.languages:
+            raise ValueError(f"default language {default!r} has no profile")
+        self.default = default
+        self.stop_weight = stop_weight
+        self.default_bonus = default_bonus
+        self.stop_sets = {lang: frozenset(stop_sets.get(lang, ())) for lang in self.languages}
+        counts = {lang: Counter(g for w in set(words) for g in _trigrams(w))
+                  for lang, words in vocabularies.items()}
+        space = set().union(*counts.values())
+        self._logp: dict[str, dict[str, float]] = {}
+        self._unseen: dict[str, float] = {}
+        for lang, c in counts.items():
+            total = sum(c.values()) + alpha * (len(space) + 1)
+            self._logp[lang] = {g: math.log((n + alpha) / total) for g, n in c.items()}
+            self._unseen[lang] = math.log(alpha / total)
+        self._cache: dict[str, tuple[float, ...]] = {}
+
+    @classmethod
+    def from_resources(cls, translations: Mapping[str, Mapping[str, str]], english_words: Iterable[str] = (),
+                       languages: Sequence[str] = LANGUAGES, **kwargs) -> "LanguageDetector":
+        """Profiles from spaCy stop words plus ontology translation words per language."""
+        vocab: dict[str, set[str]] = {}
+        stops: dict[str, frozenset[str]] = {}
+        for lang in languages:
+            stops[lang] = stop_words(lang)
+            words = set(w for w in stops[lang] if w.isalpha())
+            for source in translations.get(lang, {}):
+                words.update(source.lower().split())
+            if lang == "en":
+                words.update(w for w in english_words if w.isalpha())
+                for table in translations.values():
+                    for target in table.values():
+                        words.update(target.lower().split())
+            vocab[lang] = words
+        return cls(vocab, stops, **kwargs)
+
+    def word_scores(self, word: str) -> tuple[float, ...]:
+        """Per-language evidence of one lower-case word (cached)."""
+        hit = self._cache.get(word)
+        if hit is not None:
+            return hit
+        grams = _trigrams(word)
+        char = [sum(self._logp[lang].get(g, self._unseen[lang]) for g in grams) / len(grams)
+                for lang in self.languages]
+        mean = sum(char) / len(char)
+        listed = [word in self.stop_sets[lang] for lang in self.languages]
+        shared = sum(listed) or 1
+        scores = tuple(c - mean + (self.stop_weight / shared if is_stop else 0.0)
+                       for c, is_stop in zip(char, listed))
+        self._cache[word] = scores
+        return scores
+
+    def detect(self, words: Sequence[str]) -> str:
+        """Language of a text given its lower-case alphabetic words; "und" when it has none."""
+        cache = self._cache
+        rows = [cache.get(w) or self.word_scores(w) for w in words if w.isalpha()]
+        if not rows:
+            return UNDETERMINED
+        totals = [sum(column) for column in zip(*rows)]
+        # Instagram fashion text is mostly English: the default language gets a fixed head start,
+        # so two or three words without any stop word do not flip it on spelling alone.
+        totals[self.languages.index(self.default)] += self.default_bonus
+        best = max(range(len(totals)), key=lambda i: (totals[i], self.languages[i] == self.default))
+        return self.languages[best]

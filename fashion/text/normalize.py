@@ -1,0 +1,228 @@
+"""Normalise one text: tokens (lemmas, stop words out, translated), hashtags, emojis, handles.
+
+Per text: lower case, URLs dropped, NLTK TweetTokenizer(reduce_len=True); "#tags" and "@handles"
+pulled out; emojis recognised with the emoji package and mapped to item words through
+ontology.emoji; the language detected offline; words lemmatised, stop words dropped and
+foreign ontology words translated (fashion.text.lexicon); hashtags segmented with the taught
+wordsegment model and their words normalised the same way.
+
+Speed: TweetTokenizer is the dominant cost (~150 us per short text through NLTK's regex engine),
+so ``tokenize_many`` tokenizes a batch of texts in one call, joined by a private-use separator
+that no token can span (each separator comes back as a token of its own). Every later step is a
+dict lookup cached per word, hashtag or emoji.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterable, Mapping, NamedTuple, Sequence
+
+import emoji
+from nltk.tokenize import TweetTokenizer
+
+from fashion.text.langid import UNDETERMINED, LanguageDetector
+from fashion.text.lexicon import Lexicon, ontology_phrases, split_words
+from fashion.text.segment import HashtagSegmenter, build_segmenter
+
+SEPARATOR = "\ue000"  # Unicode private use: never in real text (stripped from inputs)
+_JOIN = f" {SEPARATOR} "
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+")
+_EMOJI_JOINERS = ("\ufe0f", "\u200d", "\u20e3")  # variation selector, zero-width joiner, keycap
+_SKIN_TONES = frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
+_JOINER_RE = re.compile("[\ufe0f\u200d\u20e3\U0001F3FB-\U0001F3FF]")
+
+
+class NormalizedText(NamedTuple):
+    lang: str
+    tokens: list[str]
+    hashtags: list[str]
+    segmented: list[str]
+    emojis: list[str]
+    handles: list[str]
+
+
+def strip_emoji_modifiers(symbol: str) -> str:
+    """Emoji without variation selectors and skin tones ("❤️" -> "❤", "👍🏽" -> "👍")."""
+    return "".join(ch for ch in symbol if ch != "\ufe0f" and ch not in _SKIN_TONES)
+
+
+def emoji_word_map(ontology_emoji: Mapping[str, Sequence[str]]) -> dict[str, tuple[str, ...]]:
+    """ontology.emoji keyed by the bare emoji (modifiers stripped)."""
+    return {strip_emoji_modifiers(k): tuple(v) for k, v in ontology_emoji.items()}
+
+
+def _merge_emoji_parts(tokens: list[str]) -> list[str]:
+    """TweetTokenizer splits "❤️" into "❤" + "\\ufe0f" and breaks some joiner sequences: glue them."""
+    merged: list[str] = []
+    for tok in tokens:
+        if merged and (tok[0] in _EMOJI_JOINERS or tok[0] in _SKIN_TONES or merged[-1][-1] == "\u200d") \
+                and not merged[-1].isascii():
+            merged[-1] += tok
+        else:
+            merged.append(tok)
+    return merged
+
+
+def _emoji_symbols(tok: str) -> list[str]:
+    """Emojis in a non-word token: the whole token if it is one, else its single-char emojis."""
+    if tok in emoji.EMOJI_DATA:
+        return [tok]
+    bare = strip_emoji_modifiers(tok)
+    if bare in emoji.EMOJI_DATA:
+        return [tok]
+    return [ch for ch in bare if ch in emoji.EMOJI_DATA]
+
+
+class TextNormalizer:
+    """Turns raw texts into ``NormalizedText``; every resource is built once and cached per word."""
+
+    def __init__(self, lexicon: Lexicon, detector: LanguageDetector, segmenter: HashtagSegmenter,
+                 emoji_words: Mapping[str, Sequence[str]], batch_tokenize: int = 32):
+        self.lexicon = lexicon
+        self.detector = detector
+        self.segmenter = segmenter
+        self.emoji_words = emoji_word_map(emoji_words)
+        self.batch_tokenize = max(1, batch_tokenize)
+        self.tokenizer = TweetTokenizer(preserve_case=True, reduce_len=True, match_phone_numbers=False)
+        self._hashtag_cache: dict[tuple[str, str], tuple[str, ...]] = {}
+        self._emoji_cache: dict[str, tuple[str, ...]] = {}
+
+    @classmethod
+    def from_ontology(cls, ontology, corpus_counts: Mapping[str, int] | None = None,
+                      min_hashtag_len: int = 4, max_hashtag_len: int = 30, min_corpus_count: int = 3,
+                      batch_tokenize: int = 32) -> "TextNormalizer":
+        lexicon = Lexicon.from_ontology(ontology)
+        detector = LanguageDetector.from_resources(ontology.translations, lexicon.protected)
+        segmenter = build_segmenter(ontology_phrases(ontology), corpus_counts, min_len=min_hashtag_len,
+                                    max_len=max_hashtag_len, min_corpus_count=min_corpus_count)
+        return cls(lexicon, detector, segmenter, ontology.emoji, batch_tokenize=batch_tokenize)
+
+    # -- tokenizing ---------------------------------------------------------------------------
+    @staticmethod
+    def prepare(text: str) -> str:
+        text = text.lower().replace("’", "'")
+        if SEPARATOR in text:
+            text = text.replace(SEPARATOR, " ")
+        if "http" in text or "www." in text:
+            text = _URL_RE.sub(" ", text)
+        return text
+
+    def tokenize_many(self, texts: Sequence[str]) -> list[list[str]]:
+        """TweetTokenizer tokens of each prepared text, tokenizing ``batch_tokenize`` texts per call."""
+        out: list[list[str]] = []
+        step = self.batch_tokenize
+        for start in range(0, len(texts), step):
+            batch = texts[start:start + step]
+            tokens = self.tokenizer.tokenize(_JOIN.join(batch))
+            current: list[str] = []
+            parts = [current]
+            for tok in tokens:
+                if tok == SEPARATOR:
+                    current = []
+                    parts.append(current)
+                else:
+                    current.append(tok)
+            if len(parts) != len(batch):  # cannot happen with the separator stripped; stay exact anyway
+                parts = [self.tokenizer.tokenize(t) for t in batch]
+            out.extend(parts)
+        return out
+
+    # -- one text -----------------------------------------------------------------------------
+    def _emoji_to_words(self, symbol: str) -> tuple[str, ...]:
+        hit = self._emoji_cache.get(symbol)
+        if hit is None:
+            phrases = self.emoji_words.get(strip_emoji_modifiers(symbol), ())
+            words = (w for p in phrases for w in self.lexicon.normalize_words(split_words(p), "en"))
+            hit = tuple(dict.fromkeys(words))  # 👠 -> heels, heel, shoes: "heel" once
+            self._emoji_cache[symbol] = hit
+        return hit
+
+    def segment_hashtag(self, hashtag: str, lang: str) -> tuple[str, ...]:
+        """Normalised words of one hashtag in a text of language ``lang``."""
+        key = (lang, hashtag)
+        hit = self._hashtag_cache.get(key)
+        if hit is None:
+            words = self.segmenter.split(hashtag)
+            hit = tuple(self.lexicon.normalize_words(list(words), lang if lang != UNDETERMINED else "en"))
+            self._hashtag_cache[key] = hit
+        return hit
+
+    def from_tokens(self, tokens: list[str], has_joiners: bool = True) -> NormalizedText:
+        """``has_joiners``: the text holds emoji modifiers/joiners whose split tokens need gluing."""
+        words: list[str] = []
+        hashtags: list[str] = []
+        handles: list[str] = []
+        emojis: list[str] = []
+        if has_joiners:
+            tokens = _merge_emoji_parts(tokens)
+        for tok in tokens:
+            if tok.isalpha():  # the common case first
+                words.append(tok)
+                continue
+            first = tok[0]
+            if first == "#":
+                tag = tok.lstrip("#")
+                if tag:
+                    hashtags.append(tag)
+            elif first == "@":
+                if len(tok) > 1:
+                    handles.append(tok[1:])
+            elif any(c.isalpha() for c in tok):
+                if not any(c in "./@:" for c in tok):  # domains, e-mails and times are not words
+                    words.append(tok)
+            elif not tok.isascii():
+                emojis.extend(_emoji_symbols(tok))
+        lang = self.detector.detect(words)
+        norm_lang = lang if lang != UNDETERMINED else "en"
+        out = self.lexicon.normalize_words(words, norm_lang)
+        for symbol in emojis:
+            out.extend(self._emoji_to_words(symbol))
+        segmented: list[str] = []
+        for tag in hashtags:
+            segmented.extend(self.segment_hashtag(tag, lang))
+        return NormalizedText(lang, out, hashtags, segmented, emojis, handles)
+
+    def normalize(self, text: str) -> NormalizedText:
+        return self.normalize_many([text])[0]
+
+    def normalize_many(self, texts: Sequence[str]) -> list[NormalizedText]:
+        prepared = [self.prepare(t) for t in texts]
+        joiners = [_JOINER_RE.search(t) is not None for t in prepared]
+        return [self.from_tokens(toks, j) for toks, j in zip(self.tokenize_many(prepared), joiners)]
+
+    def normalize_hashtags(self, hashtags: Iterable[str], lang: str = "en") -> list[str]:
+        """Normalised words of a list of hashtags (post-level tags outside any text)."""
+        words: list[str] = []
+        for tag in hashtags:
+            tag = tag.lower().lstrip("#")
+            if tag:
+                words.extend(self.segment_hashtag(tag, lang))
+        return words
+
+    def term_words(self, phrase: str) -> tuple[str, ...]:
+        return phrase_tokens(phrase, self.lexicon)
+
+
+_PHRASE_TOKENIZER = TweetTokenizer(preserve_case=True, reduce_len=True, match_phone_numbers=False)
+
+
+def phrase_tokens(phrase: str, lexicon: Lexicon) -> tuple[str, ...]:
+    """An ontology phrase in token form (English), exactly as a post would normalise it."""
+    tokens = _PHRASE_TOKENIZER.tokenize(TextNormalizer.prepare(phrase))
+    words = [t for t in tokens if any(c.isalpha() for c in t) and not any(c in "./@:" for c in t)]
+    return tuple(lexicon.normalize_words(words, "en"))
+
+
+@dataclass(frozen=True)
+class NormalizeConfig:
+    """Knobs of the normalize stage (params.yaml section ``normalize``)."""
+
+    workers: int = 2
+    min_hashtag_len_to_segment: int = 4
+    max_hashtag_len_to_segment: int = 30
+    min_corpus_count: int = 3        # corpus words seen this often teach the hashtag segmenter
+    chunk_texts: int = 2000          # texts per worker task
+    row_group_rows: int = 100_000    # rows per Parquet row group
+    dedupe_cache: int = 200_000      # distinct short texts remembered across chunks
+    dedupe_max_chars: int = 200      # only texts up to this length are remembered
+    batch_tokenize: int = 32         # texts per TweetTokenizer call

@@ -1,0 +1,408 @@
+"""Rank ontology terms per post and facet from the post's tokens.
+
+Formulas (per post d, field f with weight w_f, token t, term o; tfidf' = max(tfidf_d(t), 1e-4)):
+
+* ``multiplicative`` (the authors' code): if t and o both have vectors,
+  s = w_f * (10 if t == o else 1) * cos(t, o)^2 * tfidf'; otherwise
+  s = tfidf' / (1 + (w_f * levenshtein(t, o))^2). Brand and material labels are then multiplied
+  by (1 + max P(concept | keyword)) from the concept lexicon, or by 0.5 when it has none.
+* ``linear`` (the paper): s = w_f * (w_cosine * cos+(t, o) + w_term * [t == o]
+  + w_tfidf * tfidf_d(t) / max_t' tfidf_d(t')), with 1 - levenshtein / longer length standing in
+  for the cosine when a vector is missing; labels with any signal get + w_concept * P(concept).
+* ``edit_distance`` (the evaluation baseline, Hammar et al.): s = w_f * (1 - levenshtein / longer
+  length); no embeddings, no tf-idf.
+
+Each (token, field weight) adds its ``per_token_terms`` best terms per facet (the authors' top-10);
+a term's post score is the sum over the post's tokens; a label scores the max over its keywords.
+A pair carries signal only when the words are equal, their cosine reaches ``min_cosine``, or
+(without vectors) they are within ``max_edit_ratio`` edits per character; a post with no signal
+for a facet gets no rows for it.
+
+Vectorised: candidate pairs come from one matrix product of token vectors against all term
+vectors (cached per token for the whole run) plus the bit-parallel edit distances of
+fashion.text.levenshtein; per-token top terms are a lexsort, and post scores one sparse product
+[posts x token-weights] @ [token-weights x terms] per batch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from fashion.text.levenshtein import close_pairs
+from fashion.text.posts import PostText
+from fashion.text.terms import RERANK_KINDS, TermSpace
+
+FORMULAS = ("multiplicative", "linear")
+BASELINE = "edit_distance"
+FIELDS = ("caption", "comment", "usertags", "hashtags")
+
+
+class RankError(ValueError):
+    """Bad ranking parameter or input; the message names it and the reason."""
+
+
+@dataclass(frozen=True)
+class RankConfig:
+    """Knobs of the rank stage (params.yaml section ``rank``)."""
+
+    formula: str = "multiplicative"
+    top_k: int = 4
+    w_cosine: float = 0.4
+    w_tfidf: float = 0.2
+    w_term: float = 0.2
+    w_concept: float = 0.2
+    per_token_terms: int = 10
+    min_cosine: float = 0.5
+    max_edit_ratio: float = 0.25
+    exact_boost: float = 10.0
+    caption_weight: float = 2.0
+    comment_weight: float = 1.0
+    usertags_weight: float = 1.0
+    hashtags_weight: float = 3.0
+    batch_posts: int = 1000
+
+    def __post_init__(self):
+        if self.formula not in FORMULAS + (BASELINE,):
+            raise RankError(f"rank.formula: {self.formula!r} is not one of {', '.join(FORMULAS)}")
+        if self.top_k < 1 or self.per_token_terms < 1 or self.batch_posts < 1:
+            raise RankError("rank.top_k, rank.per_token_terms and rank.batch_posts must be >= 1")
+        if not 0.0 <= self.max_edit_ratio < 1.0:
+            raise RankError(f"rank.max_edit_ratio: must be in [0, 1), got {self.max_edit_ratio}")
+
+    def field_weight(self, field: str) -> float:
+        try:
+            return {"caption": self.caption_weight, "comment": self.comment_weight,
+                    "usertags": self.usertags_weight, "hashtags": self.hashtags_weight}[field]
+        except KeyError:
+            raise RankError(f"unknown field {field!r}; expected one of {', '.join(FIELDS)}") from None
+
+
+# -- vectors --------------------------------------------------------------------------------------
+class Embedding:
+    """Unit vectors and idf for tokens from gensim KeyedVectors; phrases average their words.
+
+    A word has a vector when it is in the vocabulary; with FastText vectors any word does whose
+    character n-grams the model knows (that is FastText's point)."""
+
+    def __init__(self, kv):
+        self.kv = kv
+        self.fasttext = hasattr(kv, "buckets_word") or kv.__class__.__name__ == "FastTextKeyedVectors"
+        self.dim = kv.vector_size
+        try:
+            self._idf = np.asarray(kv.expandos["idf"], dtype=np.float32) if "idf" in kv.expandos else None
+        except AttributeError:
+            self._idf = None
+        self.default_idf = float(self._idf.max()) if self._idf is not None and len(self._idf) else 1.0
+
+    def _word(self, word: str) -> np.ndarray | None:
+        index = self.kv.key_to_index.get(word)
+        if index is not None:
+            return self.kv.get_vector(index, norm=True)
+        if self.fasttext:
+            vec = self.kv.get_vector(word, norm=True)
+            return vec if np.any(vec) else None
+        return None
+
+    def vectors(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """[n, D] float32 unit vectors and [n] bool (False rows are zero)."""
+        out = np.zeros((len(tokens), self.dim), dtype=np.float32)
+        has = np.zeros(len(tokens), dtype=bool)
+        k2i = self.kv.key_to_index
+        index = np.fromiter((k2i.get(t, -1) for t in tokens), dtype=np.int64, count=len(tokens))
+        known = np.flatnonzero(index >= 0)
+        if len(known):
+            vecs = self.kv.vectors[index[known]].astype(np.float32)
+            norms = np.linalg.norm(vecs, axis=1)
+            ok = norms > 0
+            out[known[ok]] = vecs[ok] / norms[ok, None]
+            has[known[ok]] = True
+        for i in np.flatnonzero(index < 0):  # phrases and (FastText) unseen words
+            vecs = [self._word(w) for w in tokens[i].split(" ")]
+            if all(v is not None for v in vecs):
+                v = np.mean(vecs, axis=0) if len(vecs) > 1 else vecs[0]
+                norm = float(np.linalg.norm(v))
+                if norm > 0:
+                    out[i] = v / norm
+                    has[i] = True
+        return out, has
+
+    def idf(self, tokens: Sequence[str]) -> np.ndarray:
+        """Corpus idf per token (phrases: mean of their words); words the corpus did not keep get
+        the highest idf (they are at least as rare as the rarest kept word)."""
+        out = np.full(len(tokens), self.default_idf, dtype=np.float32)
+        if self._idf is None:
+            return out
+        k2i = self.kv.key_to_index
+        for i, token in enumerate(tokens):
+            parts = token.split(" ")
+            vals = [self._idf[k2i[w]] if w in k2i else self.default_idf for w in parts]
+            out[i] = sum(vals) / len(vals)
+        return out
+
+
+# -- candidate pairs ------------------------------------------------------------------------------
+_EMPTY = (np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(0, bool))
+
+
+class PairTable:
+    """Per token: candidate terms with cosine (NaN for string pairs), edit distance (-1 for vector
+    pairs) and exact-match flag. Computed in bulk for unseen tokens, then cached.
+
+    ``embedding=None`` makes every pair a string pair (the edit-distance baseline)."""
+
+    def __init__(self, terms: TermSpace, embedding: Embedding | None, min_cosine: float, max_edit_ratio: float,
+                 block: int = 4096):
+        self.terms = terms
+        self.embedding = embedding
+        self.min_cosine = min_cosine
+        self.max_edit_ratio = max_edit_ratio
+        self.block = block
+        self._cache: dict[str, tuple] = {}
+        if embedding is not None:
+            terms.attach_vectors(embedding.vectors)
+        self._term_idx_vec = (np.flatnonzero(terms.has_vector) if embedding is not None
+                              else np.zeros(0, dtype=np.int64))
+        self._term_idx_str = (np.flatnonzero(~terms.has_vector) if embedding is not None
+                              else np.arange(len(terms.term_text)))
+
+    def __len__(self) -> int:
+        return len(self._cache)
+
+    def get(self, tokens: Sequence[str]) -> list[tuple]:
+        missing = list(dict.fromkeys(t for t in tokens if t not in self._cache))
+        if missing:
+            self._compute(missing)
+        return [self._cache[t] for t in tokens]
+
+    def _compute(self, tokens: list[str]) -> None:
+        terms = self.terms
+        n_terms = len(terms.term_text)
+        parts_tok, parts_term, parts_cos, parts_lev = [], [], [], []
+        if self.embedding is not None:
+            vecs, has = self.embedding.vectors(tokens)
+        else:
+            vecs, has = None, np.zeros(len(tokens), dtype=bool)
+        # Vector pairs: one matrix product per block of tokens against all term vectors.
+        with_vec = np.flatnonzero(has)
+        tv_idx = self._term_idx_vec
+        if len(with_vec) and len(tv_idx):
+            term_vecs = terms.vectors[tv_idx]                                  # [Tv, D]
+            for start in range(0, len(with_vec), self.block):
+                rows = with_vec[start:start + self.block]
+                sim = vecs[rows] @ term_vecs.T                                 # [B, Tv] cosines
+                r, c = np.nonzero(sim >= self.min_cosine)
+                parts_tok.append(rows[r])
+                parts_term.append(tv_idx[c])
+                parts_cos.append(sim[r, c])
+                parts_lev.append(np.full(len(r), -1, np.int32))
+        # Exact form matches always count (a vector pair below min_cosine cannot be exact, but a
+        # FastText phrase or a degenerate vector could be; keep the rule explicit).
+        for i, tok in enumerate(tokens):
+            hit = terms.form_terms.get(tok)
+            if hit is not None and has[i]:
+                vt = hit[terms.has_vector[hit]]
+                if len(vt):
+                    parts_tok.append(np.full(len(vt), i))
+                    parts_term.append(vt)
+                    parts_cos.append((terms.vectors[vt] @ vecs[i]).astype(np.float32))
+                    parts_lev.append(np.full(len(vt), -1, np.int32))
+        # String pairs: tokens without a vector against every term, tokens with one against the
+        # terms without.
+        for tok_rows, term_cols in ((np.flatnonzero(~has), np.arange(n_terms)),
+                                    (with_vec, self._term_idx_str if self.embedding is not None
+                                     else np.zeros(0, np.int64))):
+            if len(tok_rows) == 0 or len(term_cols) == 0:
+                continue
+            ia, ib, dist = close_pairs([tokens[i] for i in tok_rows], [terms.term_text[j] for j in term_cols],
+                                       self.max_edit_ratio)
+            parts_tok.append(tok_rows[ia])
+            parts_term.append(term_cols[ib])
+            parts_cos.append(np.full(len(ia), np.nan, np.float32))
+            parts_lev.append(dist.astype(np.int32))
+        if parts_tok:
+            tok_i = np.concatenate(parts_tok).astype(np.int64)
+            term_i = np.concatenate(parts_term).astype(np.int64)
+            cos = np.concatenate(parts_cos).astype(np.float32)
+            lev = np.concatenate(parts_lev).astype(np.int32)
+            # one row per (token, term): the exact-match duplicates of vector pairs collapse
+            key = tok_i * n_terms + term_i
+            key, first = np.unique(key, return_index=True)
+            tok_i, term_i, cos, lev = tok_i[first], term_i[first], cos[first], lev[first]
+            bounds = np.searchsorted(tok_i, np.arange(len(tokens) + 1))
+            token_form = np.fromiter((terms.form_id.get(t, -1) for t in tokens), dtype=np.int64, count=len(tokens))
+            exact = terms.term_form_id[term_i] == token_form[tok_i]
+        else:
+            bounds = np.zeros(len(tokens) + 1, dtype=np.int64)
+        for i, tok in enumerate(tokens):
+            lo, hi = bounds[i], bounds[i + 1]
+            self._cache[tok] = _EMPTY if lo == hi else (term_i[lo:hi], cos[lo:hi], lev[lo:hi], exact[lo:hi])
+
+
+# -- scoring --------------------------------------------------------------------------------------
+def _with_phrases(words: Sequence[str], phrases: dict, max_len: int) -> list[str]:
+    """The words plus every multi-word ontology form found as consecutive words."""
+    out = list(words)
+    if max_len > 1 and len(words) > 1:
+        for n in range(2, max_len + 1):
+            for i in range(len(words) - n + 1):
+                hit = phrases.get(tuple(words[i:i + n]))
+                if hit is not None:
+                    out.append(hit)
+    return out
+
+
+def post_occurrences(post: PostText, config: RankConfig, phrases: dict, max_phrase: int
+                     ) -> list[tuple[str, float]]:
+    """(token, field weight) for every token occurrence of a post.
+
+    tokens and handles count at their row's field weight; segmented hashtag words at the
+    hashtags weight for the caption and post-level hashtags, at the comment weight in comments."""
+    out: list[tuple[str, float]] = []
+    hashtag_w = config.field_weight("hashtags")
+    for field, tokens, segmented, handles in post.rows:
+        w = config.field_weight(field)
+        w_seg = w if field in ("comment", "usertags") else hashtag_w
+        if tokens:
+            out.extend((t, w) for t in _with_phrases(tokens, phrases, max_phrase))
+        if segmented:
+            out.extend((t, w_seg) for t in _with_phrases(segmented, phrases, max_phrase))
+        if handles:
+            out.extend((h, w) for h in handles)
+    return out
+
+
+class Ranker:
+    """Scores batches of posts against every facet; ``formula`` in multiplicative|linear|edit_distance."""
+
+    def __init__(self, terms: TermSpace, config: RankConfig, embedding: Embedding | None, formula: str | None = None):
+        self.terms = terms
+        self.config = config
+        self.formula = formula or config.formula
+        if self.formula not in FORMULAS + (BASELINE,):
+            raise RankError(f"unknown formula {self.formula!r}")
+        self.embedding = embedding if self.formula != BASELINE else None
+        if self.formula != BASELINE and embedding is None:
+            raise RankError(f"formula {self.formula!r} needs word vectors")
+        self.table = PairTable(terms, self.embedding, config.min_cosine, config.max_edit_ratio)
+        self.term_len = np.array([len(t) for t in terms.term_text], dtype=np.float32)
+
+    def score(self, posts: Sequence[PostText]) -> np.ndarray:
+        """[P, L] label scores (0 = no signal)."""
+        terms, cfg = self.terms, self.config
+        n_posts, n_terms = len(posts), len(terms.term_text)
+        tok_ids: dict[str, int] = {}
+        tw_ids: dict[tuple[int, float], int] = {}
+        e_post, e_tw, e_tf = [], [], []
+        for p, post in enumerate(posts):
+            occ = post_occurrences(post, cfg, terms.phrases, terms.max_phrase)
+            if not occ:
+                continue
+            counts: dict[str, int] = {}
+            for tok, _ in occ:
+                counts[tok] = counts.get(tok, 0) + 1
+            total = len(occ)
+            for tok, w in dict.fromkeys(occ):
+                t = tok_ids.setdefault(tok, len(tok_ids))
+                e_post.append(p)
+                e_tw.append(tw_ids.setdefault((t, w), len(tw_ids)))
+                e_tf.append(counts[tok] / total)
+        if not tw_ids:
+            return np.zeros((n_posts, len(terms.label_keys)), dtype=np.float64)
+        tokens = list(tok_ids)
+        e_post = np.asarray(e_post, dtype=np.int64)
+        e_tw = np.asarray(e_tw, dtype=np.int64)
+        tfidf = np.asarray(e_tf, dtype=np.float64)
+        tw_tok = np.fromiter((t for t, _ in tw_ids), dtype=np.int64, count=len(tw_ids))
+        tw_w = np.fromiter((w for _, w in tw_ids), dtype=np.float64, count=len(tw_ids))
+        if self.embedding is not None:
+            tfidf = tfidf * self.embedding.idf(tokens)[tw_tok[e_tw]]
+
+        # Candidate pairs of every (token, weight): concatenated rows of the pair table.
+        rows = self.table.get(tokens)
+        sizes = np.array([len(rows[t][0]) for t in tw_tok], dtype=np.int64)
+        if sizes.sum() == 0:
+            return np.zeros((n_posts, len(terms.label_keys)), dtype=np.float64)
+        c_tw = np.repeat(np.arange(len(tw_tok)), sizes)
+        nonempty = [rows[t] for t, s in zip(tw_tok, sizes) if s]
+        cols = np.concatenate([r[0] for r in nonempty])
+        cos = np.concatenate([r[1] for r in nonempty]).astype(np.float64)
+        lev = np.concatenate([r[2] for r in nonempty]).astype(np.float64)
+        exact = np.concatenate([r[3] for r in nonempty])
+        w = tw_w[c_tw]
+        value = self._pair_values(w, cols, cos, lev, exact, tokens, tw_tok[c_tw])
+
+        # Each (token, weight) keeps its best `per_token_terms` terms per facet.
+        facet = terms.term_facet[cols]
+        order = np.lexsort((cols, -value, facet, c_tw))
+        group = c_tw[order] * len(terms.facets) + facet[order]
+        starts = np.r_[0, np.flatnonzero(np.diff(group)) + 1]
+        rank_in_group = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+        keep = order[(rank_in_group < cfg.per_token_terms) & (value[order] > 0)]
+        pair_matrix = sp.csr_matrix((value[keep], (c_tw[keep], cols[keep])), shape=(len(tw_tok), n_terms))
+
+        if self.formula == "multiplicative":
+            post_weights = np.maximum(tfidf, 1e-4)
+        else:
+            post_weights = np.ones(len(e_post))
+        posts_matrix = sp.csr_matrix((post_weights, (e_post, e_tw)), shape=(n_posts, len(tw_tok)))
+        term_scores = (posts_matrix @ pair_matrix).toarray()                   # [P, T]
+        if self.formula == "linear" and cfg.w_tfidf:
+            # tf-idf part: w_f * w_tfidf * tfidf / post max, added for each kept (token, term)
+            post_max = np.zeros(n_posts)
+            np.maximum.at(post_max, e_post, tfidf)
+            scaled = tfidf / np.where(post_max[e_post] > 0, post_max[e_post], 1.0)
+            tfidf_matrix = sp.csr_matrix((tw_w[e_tw] * cfg.w_tfidf * scaled, (e_post, e_tw)),
+                                         shape=(n_posts, len(tw_tok)))
+            mask = pair_matrix.copy()
+            mask.data[:] = 1.0
+            term_scores += (tfidf_matrix @ mask).toarray()
+        labels = terms.label_scores(term_scores)                                # [P, L]
+        return self._concepts(labels)
+
+    def _pair_values(self, w, cols, cos, lev, exact, tokens, tok_of_pair) -> np.ndarray:
+        cfg = self.config
+        is_vec = ~np.isnan(cos)
+        if self.formula == "multiplicative":
+            boost = np.where(exact, cfg.exact_boost, 1.0)
+            return np.where(is_vec, w * boost * np.nan_to_num(cos) ** 2, 1.0 / (1.0 + (w * np.maximum(lev, 0)) ** 2))
+        tok_len = np.array([len(t) for t in tokens], dtype=np.float64)[tok_of_pair]
+        longer = np.maximum(np.maximum(tok_len, self.term_len[cols]), 1.0)
+        string_sim = 1.0 - np.maximum(lev, 0) / longer
+        if self.formula == BASELINE:
+            return w * string_sim
+        similarity = np.where(is_vec, np.maximum(np.nan_to_num(cos), 0.0), string_sim)
+        return w * (cfg.w_cosine * similarity + cfg.w_term * exact)
+
+    def _concepts(self, labels: np.ndarray) -> np.ndarray:
+        terms, cfg = self.terms, self.config
+        if self.formula == "multiplicative":
+            rerank = np.isin(terms.label_facet, [terms.facets.index(f) for f in RERANK_KINDS if f in terms.facets])
+            factor = np.where(np.isnan(terms.rerank_concept), 0.5, 1.0 + np.nan_to_num(terms.rerank_concept))
+            return labels * np.where(rerank, factor, 1.0)[None, :]
+        if self.formula == "linear" and cfg.w_concept:
+            return labels + np.where(labels > 0, cfg.w_concept * terms.linear_concept[None, :], 0.0)
+        return labels
+
+
+# -- top-k rows -----------------------------------------------------------------------------------
+def top_k(scores: np.ndarray, terms: TermSpace, k: int, facets: Iterable[str] | None = None
+          ) -> list[dict[str, list[tuple[str, float, float]]]]:
+    """Per post: facet -> [(label key, score, share %)] best first; facets without signal absent.
+
+    Ties break by ontology order (stable sort). share = score / sum of the listed scores * 100."""
+    out: list[dict] = [{} for _ in range(scores.shape[0])]
+    for facet in facets or terms.facets:
+        block = scores[:, terms.facet_slice(facet)]
+        keys = terms.label_keys[terms.facet_slice(facet)]
+        if block.shape[1] == 0:
+            continue
+        order = np.argsort(-block, axis=1, kind="stable")[:, :k]
+        best = np.take_along_axis(block, order, axis=1)
+        for p in np.flatnonzero(best[:, 0] > 0):
+            picked = [(keys[j], float(s)) for j, s in zip(order[p], best[p]) if s > 0]
+            total = sum(s for _, s in picked)
+            out[p][facet] = [(key, s, 100.0 * s / total) for key, s in picked]
+    return out
