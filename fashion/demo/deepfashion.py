@@ -205,6 +205,12 @@ def companion(product: Product, rng: random.Random) -> geo.Look | None:
 
 def render_image(product: Product, key: str, size: int) -> tuple[np.ndarray, tuple[int, int, int, int]]:
     """uint8 [S,S,3] image of the product on a model, and the garment's bbox (x1, y1, x2, y2)."""
+    pixels, mask = render_view(product, key, size)
+    return pixels, render.bbox(mask) or (0, 0, size - 1, size - 1)
+
+
+def render_view(product: Product, key: str, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """uint8 [S,S,3] image of the product on a model, and the garment's visible mask [S,S]."""
     rng = numpy_rng(key)
     prng = random.Random(key)
     model = render.random_model(rng)
@@ -214,8 +220,7 @@ def render_image(product: Product, key: str, size: int) -> tuple[np.ndarray, tup
     extra = companion(product, prng)
     looks = [product.look] + ([extra] if extra else [])
     pixels, masks = render.render_outfit(looks, cam, model, rng)
-    box = render.bbox(masks[0]) or (0, 0, size - 1, size - 1)
-    return render.finish_image(pixels, rng), box
+    return render.finish_image(pixels, rng), masks[0]
 
 
 def build_products(seed: int, n_images: int) -> list[Product]:

@@ -173,7 +173,9 @@ class TextGenerator:
         # Attribute value words per group/key, per language.
         self.value_pool = {g: {v.key: pools(v.synonyms[:3]) for v in vals if v.synonyms}
                            for g, vals in ontology.attribute_groups.items()}
-        self.style_words = {s.key: list(s.keywords[:4]) for s in ontology.styles}
+        # Style words that are not item words ('jogger' is a sporty keyword but names trousers).
+        self.style_words = {s.key: [w for w in s.keywords[:6] if not self.item_word_re.fullmatch(w)][:4] or [s.key]
+                            for s in ontology.styles}
         self.brand_handle: dict[str, str] = {}
         self.brand_name: dict[str, str] = {}
         for b in ontology.brands:
