@@ -257,3 +257,30 @@ def test_bad_hint_shapes_are_rejected(kind):
 def test_unknown_activation_is_rejected():
     with pytest.raises(ValueError, match="output_activation"):
         PruningHead(D, 3, [[0]], activation="tanh")
+
+
+def test_layers_head_without_any_range_outputs_zeros_and_backpropagates():
+    head = LayersHead(D, 3, [[], []], activation="sigmoid")
+    features = torch.randn(2, D, requires_grad=True)
+    out = head(features, torch.tensor([[True, False], [False, False]]), None)
+    assert out.shape == (2, 3) and torch.all(out == 0)
+    out.sum().backward()
+    assert torch.all(features.grad == 0)
+
+
+def test_layers_overlap_ties_share_the_gradient():
+    head = LayersHead(2, 1, [[0], [0]], alpha=0.0, beta=0.0, activation="none")
+    with torch.no_grad():
+        head.weight.copy_(torch.tensor([[1.0, 2.0], [1.0, 2.0]]))  # both layers give the same value
+        head.bias.zero_()
+    out = head(torch.tensor([[1.0, 1.0]]), torch.tensor([[True, True]]), None)
+    out.sum().backward()
+    torch.testing.assert_close(head.weight.grad, torch.full((2, 2), 0.5))
+
+
+@pytest.mark.parametrize("kind", sorted(HEADS))
+def test_bad_ranges_are_rejected(kind):
+    with pytest.raises(ValueError, match=r"ranges\[1\]: indices must be distinct and within 0..3"):
+        HEADS[kind][0](D, 4, [[0], [4]])
+    with pytest.raises(ValueError, match=r"ranges\[0\]"):
+        HEADS[kind][0](D, 4, [[1, 1]])

@@ -106,11 +106,11 @@ def test_output_activation_and_dropout_options():
     features = torch.randn(4, 8) * 10
     logits = model.decode(features)
     assert (logits["category"] < 0).any()  # logits, not ReLU outputs
+    backbone_features = torch.rand(4, 512)
     model.train()
-    images = torch.randn(2, 3, 32, 32)
-    with torch.no_grad():
-        model.eval()
-        torch.testing.assert_close(model(images)["category"], model(images)["category"])
+    assert not torch.equal(model.fc(backbone_features), model.fc(backbone_features))  # dropout active
+    model.eval()
+    torch.testing.assert_close(model.fc(backbone_features), model.fc(backbone_features), rtol=0, atol=0)
     sigmoid = get_model("resnet18", "base", SINGLE, fc_width=8, output_activation="sigmoid")
     values = sigmoid.decode(torch.randn(3, 8))["attributes"]
     assert torch.all((values > 0) & (values < 1))
@@ -238,3 +238,20 @@ def test_pretrained_refuses_pickled_objects_and_mismatched_files(torch_home):
     torch.save({"conv1.weight": torch.zeros(1)}, path)
     with pytest.raises(PretrainedWeightsError, match="does not match torchvision's resnet18"):
         build_resnet18(pretrained=True)
+
+
+@pytest.mark.parametrize("head", ["pruning", "layers"])
+def test_state_dict_round_trip_keeps_outputs_and_omits_derived_index_buffers(head):
+    torch.manual_seed(8)
+    trained = get_model("resnet18", head, MULTI, fc_width=8, alpha=0.3, beta=0.05).eval()
+    state = trained.state_dict()
+    assert "attribute_head.alpha" in state and "attribute_head.beta" in state
+    assert not any(key.endswith(("range_mask", "owner", "output_index", "slots")) for key in state)
+    torch.manual_seed(9)
+    restored = get_model("resnet18", head, MULTI, fc_width=8, alpha=0.3, beta=0.05).eval()
+    restored.load_state_dict(state)
+    images, hints = torch.randn(2, 3, 32, 32), hints_for(MULTI, 2)
+    with torch.no_grad():
+        expected, got = trained(images, hints), restored(images, hints)
+    for key in expected:
+        torch.testing.assert_close(got[key], expected[key], rtol=0, atol=0)

@@ -79,12 +79,18 @@ class _HintedHead(nn.Module):
                 raise ValueError(f"{name} must be finite, got {value!r}")
         self.num_outputs = num_outputs
         self.ranges: tuple[tuple[int, ...], ...] = tuple(tuple(int(i) for i in r) for r in ranges)
+        if not self.ranges:
+            raise ValueError("ranges: need one index list per category, got none")
+        for k, indices in enumerate(self.ranges):
+            if len(set(indices)) != len(indices) or any(not 0 <= i < num_outputs for i in indices):
+                raise ValueError(f"ranges[{k}]: indices must be distinct and within 0..{num_outputs - 1}")
         self.activation_name = activation
         self._activation = output_activation(activation)
         self.register_buffer("alpha", torch.tensor(float(alpha)))
         self.register_buffer("beta", torch.tensor(float(beta)))
+        # Index buffers derive from the label space, so they are rebuilt, never loaded (persistent=False).
         # float so that "in the range of any hinted category" is one small matmul
-        self.register_buffer("range_mask", ranges_to_mask(self.ranges, num_outputs).float())  # [K,n]
+        self.register_buffer("range_mask", ranges_to_mask(self.ranges, num_outputs).float(), persistent=False)  # [K,n]
 
     def _covered(self, category_hint: torch.Tensor) -> torch.Tensor:
         """bool [B,n]: output lies in the range of at least one hinted category."""
@@ -148,10 +154,11 @@ class LayersHead(_HintedHead):
     """Algorithm 2 (DynamicLayers): one linear layer per category, sized to its range.
 
     The per-category layers are packed into one weight [S,D] (S = sum of range sizes) with
-    `owner[s]` (category of packed row s) and `output_index[s]` (its unified output). Per sample
-    the hinted categories' layers are selected (unhinted sample: all layers, no offsets), their
-    rows get +beta (+alpha instead for hinted outputs), and the selected outputs are scattered into
-    the unified [B,n] tensor. Where selected ranges overlap on one output the MAX is taken.
+    `owner[s]` (category of packed row s) and `output_index[s]` (its unified output). One matmul
+    evaluates every layer for every sample; per sample the hinted categories' layers are selected
+    (unhinted sample: all layers, no offsets), their rows get +beta (+alpha instead for hinted
+    outputs), and the selected outputs are merged into the unified [B,n] tensor. Where selected ranges overlap on one output the MAX is taken
+    (ties share the gradient equally).
     Outputs covered by no selected layer are 0; an output in no category's range is always 0.
     """
 
@@ -170,17 +177,28 @@ class LayersHead(_HintedHead):
         self.weight = nn.Parameter(torch.empty(total, in_features))  # [S,D]
         self.bias = nn.Parameter(torch.empty(total))  # [S]
         # same initialisation as a separate nn.Linear(in_features, size) per category (fan_in = D)
-        nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        bound = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
-        nn.init.uniform_(self.bias, -bound, bound)
+        if total > 0:  # zero-size init warns; an all-empty label space has no layers to initialise
+            nn.init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+            bound = 1.0 / math.sqrt(in_features) if in_features > 0 else 0.0
+            nn.init.uniform_(self.bias, -bound, bound)
         owner = [k for k, size in enumerate(sizes) for _ in range(size)]
         output_index = [i for r in self.ranges for i in r]
-        self.register_buffer("owner", torch.tensor(owner, dtype=torch.long))  # [S]
-        self.register_buffer("output_index", torch.tensor(output_index, dtype=torch.long))  # [S]
+        self.register_buffer("owner", torch.tensor(owner, dtype=torch.long), persistent=False)  # [S]
+        self.register_buffer("output_index", torch.tensor(output_index, dtype=torch.long), persistent=False)  # [S]
         starts = [0]
         for size in sizes:
             starts.append(starts[-1] + size)
         self._starts = tuple(starts)
+        # slots[j, p] = j-th packed row writing output p, or S (a -inf padding row) when fewer:
+        # the max over overlapping layers becomes one row gather + amax over j, no scatter.
+        depth = max([1] + [output_index.count(p) for p in set(output_index)])
+        slots = torch.full((depth, num_outputs), total, dtype=torch.long)  # [J,n]
+        filled = [0] * num_outputs
+        for row, p in enumerate(output_index):
+            slots[filled[p], p] = row
+            filled[p] += 1
+        self.register_buffer("slots", slots.reshape(-1), persistent=False)  # [J·n]
+        self._depth = depth
 
     def category_layer(self, category: int) -> tuple[torch.Tensor, torch.Tensor, tuple[int, ...]]:
         """(weight [n_k,D], bias [n_k], unified output indices) of one category's layer (views)."""
@@ -191,22 +209,23 @@ class LayersHead(_HintedHead):
         self, features: torch.Tensor, category_hint: torch.Tensor, target_hint: torch.Tensor | None = None
     ) -> torch.Tensor:
         self._check(features, category_hint, target_hint)
+        # Work on [S,B] (packed row, sample): row gathers of contiguous tensors are cheap.
         batch = features.shape[0]
-        hinted = category_hint.any(dim=1, keepdim=True)  # [B,1]
-        selected_categories = category_hint | ~hinted  # [B,K]; unhinted -> every layer
-        selected = selected_categories[:, self.owner]  # [B,S]
-        covered = self._covered(selected_categories)  # [B,n]
-        boosted_rows = selected & hinted  # [B,S]; no offsets for unhinted samples
+        hinted = category_hint.any(dim=1)  # [B]
+        selected_categories = category_hint | ~hinted[:, None]  # [B,K]; unhinted -> every layer
+        selected = selected_categories.t().contiguous().index_select(0, self.owner)  # [S,B]
+        boosted = selected & hinted  # [S,B]; no offsets for unhinted samples
         if target_hint is None:
-            alpha_rows = torch.zeros_like(boosted_rows)
+            alpha_rows = torch.zeros_like(boosted)
         else:
-            alpha_rows = boosted_rows & target_hint[:, self.output_index]  # [B,S]
+            alpha_rows = boosted & target_hint.t().contiguous().index_select(0, self.output_index)  # [S,B]
         zero = self.beta.new_zeros(())
-        offset = torch.where(alpha_rows, self.alpha, torch.where(boosted_rows, self.beta, zero))  # [B,S]
-        pre = F.linear(features, self.weight, self.bias)  # [B,S]
-        pre = pre + offset.to(features.dtype) * features.sum(dim=1, keepdim=True)
+        offset = torch.where(alpha_rows, self.alpha, torch.where(boosted, self.beta, zero))  # [S,B]
+        pre = torch.addmm(self.bias[:, None], self.weight, features.t())  # [S,B]
+        pre = torch.addcmul(pre, offset.to(pre.dtype), features.sum(dim=1))  # (W+offset)·x + b
         lowest = torch.full((), float("-inf"), dtype=pre.dtype, device=pre.device)
-        values = torch.where(selected, self._activation(pre), lowest)  # [B,S]
-        merged = torch.full((batch, self.num_outputs), float("-inf"), dtype=pre.dtype, device=pre.device)
-        merged = merged.scatter_reduce(1, self.output_index.expand(batch, -1), values, reduce="amax")  # [B,n]
-        return torch.where(covered, merged, torch.zeros((), dtype=pre.dtype, device=pre.device))
+        values = torch.where(selected, self._activation(pre), lowest)  # [S,B]
+        padded = torch.cat([values, lowest.expand(1, batch)])  # [S+1,B]
+        merged = padded.index_select(0, self.slots).view(self._depth, self.num_outputs, batch).amax(dim=0)  # [n,B]
+        covered = self._covered(selected_categories)  # [B,n]
+        return torch.where(covered, merged.t(), torch.zeros((), dtype=pre.dtype, device=pre.device))

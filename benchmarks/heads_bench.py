@@ -1,0 +1,169 @@
+"""Benchmark the dynamic heads (not a test).
+
+1. Heads alone, batch 64: vectorised PruningHead / LayersHead vs the literal per-sample references
+   (tests/reference_heads.py) and vs a plain base head, for D in {256, 4096} and P in {1000, 128}
+   with 13 categories.
+2. Whole model, validation pass (torch.inference_mode): base / pruning / layers on resnet18 and
+   vgg16, 64-px images, batch 32; the heads are timed in interleaved rounds so machine-load drift
+   hits all of them alike. Reports the median of N and the dynamic/base ratio, both measured
+   per round and implied by the heads' own extra cost (decode-only timing).
+
+Usage: python benchmarks/heads_bench.py [--repeats 7] [--threads 1] [--skip-models | --skip-heads]
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root: fashion/ and tests/
+
+from fashion.models import BaseHead, Hints, LabelSpace, LayersHead, PruningHead, get_model  # noqa: E402
+from tests.reference_heads import reference_layers, reference_pruning  # noqa: E402
+
+NUM_CATEGORIES = 13
+
+
+def synthetic_ranges(generator: torch.Generator, num_outputs: int, share: float = 0.25) -> list[list[int]]:
+    """13 overlapping ranges, each about `share` of the outputs."""
+    size = max(1, int(num_outputs * share))
+    return [sorted(torch.randperm(num_outputs, generator=generator)[:size].tolist()) for _ in range(NUM_CATEGORIES)]
+
+
+def synthetic_hints(generator: torch.Generator, batch: int, ranges: list[list[int]], num_outputs: int):
+    """1/8 unhinted, 1/8 two categories, the rest one; half the hinted samples hint 1-3 in-range outputs."""
+    category = torch.zeros(batch, NUM_CATEGORIES, dtype=torch.bool)
+    target = torch.zeros(batch, num_outputs, dtype=torch.bool)
+    for b in range(batch):
+        if b % 8 == 0:
+            continue
+        chosen = torch.randperm(NUM_CATEGORIES, generator=generator)[: 2 if b % 8 == 1 else 1].tolist()
+        category[b, chosen] = True
+        if b % 2 == 0:
+            pool = ranges[chosen[0]]
+            picks = torch.randperm(len(pool), generator=generator)[: 1 + b % 3].tolist()
+            target[b, [pool[i] for i in picks]] = True
+    return category, target
+
+
+@dataclass(frozen=True)
+class Timing:
+    median: float  # ms
+    best: float  # ms; on a shared, overloaded machine the least disturbed run
+
+    def __str__(self) -> str:
+        return f"{self.median:.3f} ({self.best:.3f})"
+
+
+def time_ms(function: Callable[[], object], repeats: int, warmup: int = 1) -> Timing:
+    for _ in range(warmup):
+        function()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        function()
+        times.append(1000 * (time.perf_counter() - start))
+    return Timing(statistics.median(times), min(times))
+
+
+def bench_heads(repeats: int) -> None:
+    print("## Heads alone: batch 64, 13 categories, ms per batch as median (min)")
+    generator = torch.Generator().manual_seed(0)
+    batch = 64
+    for dim in (256, 4096):
+        for num_outputs in (1000, 128):
+            ranges = synthetic_ranges(generator, num_outputs)
+            category, target = synthetic_hints(generator, batch, ranges, num_outputs)
+            features = torch.relu(torch.randn(batch, dim, generator=generator))
+            torch.manual_seed(0)
+            base = BaseHead(dim, num_outputs)
+            pruning = PruningHead(dim, num_outputs, ranges)
+            layers = LayersHead(dim, num_outputs, ranges)
+            with torch.inference_mode():
+                torch.testing.assert_close(
+                    pruning(features, category, target), reference_pruning(pruning, features, category, target)
+                )
+                torch.testing.assert_close(
+                    layers(features, category, target), reference_layers(layers, features, category, target)
+                )
+                t_base = time_ms(lambda: base(features), repeats * 5)
+                t_pruning = time_ms(lambda: pruning(features, category, target), repeats * 5)
+                t_layers = time_ms(lambda: layers(features, category, target), repeats * 5)
+                slow_repeats = max(2, repeats // 2)
+                t_pruning_ref = time_ms(lambda: reference_pruning(pruning, features, category, target), slow_repeats)
+                t_layers_ref = time_ms(lambda: reference_layers(layers, features, category, target), slow_repeats)
+            packed = layers.weight.shape[0]
+            print(f"D={dim} P={num_outputs} (layers: {packed} packed rows)", flush=True)
+            print(f"  base     {t_base}")
+            for name, fast, slow in (("pruning", t_pruning, t_pruning_ref), ("layers", t_layers, t_layers_ref)):
+                print(
+                    f"  {name:8} {fast}  literal {slow.median:.1f} ({slow.best:.1f})  "
+                    f"speed-up x{slow.median / fast.median:.0f} (x{slow.best / fast.best:.0f})  "
+                    f"vs base x{fast.median / t_base.median:.2f} (x{fast.best / t_base.best:.2f})",
+                    flush=True,
+                )
+
+
+def bench_models(repeats: int, image_size: int = 64, batch: int = 32) -> None:
+    print(f"\n## Whole model, validation pass: {image_size} px, batch {batch}, fc_width 256, P=1000, 13 categories")
+    generator = torch.Generator().manual_seed(1)
+    attributes = [f"a{i}" for i in range(1000)]
+    ranges = synthetic_ranges(generator, len(attributes))
+    space = LabelSpace([f"c{k}" for k in range(NUM_CATEGORIES)], attributes, ranges)
+    category, target = synthetic_hints(generator, batch, ranges, len(attributes))
+    hints = Hints(category=category, attribute=target)
+    images = torch.randn(batch, 3, image_size, image_size, generator=generator)
+    heads = ("base", "pruning", "layers")
+    for backbone in ("resnet18", "vgg16"):
+        models = {}
+        for head in heads:
+            torch.manual_seed(0)  # identical backbone weights for the three heads
+            models[head] = get_model(backbone, head, space).eval()
+        forward: dict[str, list[float]] = {head: [] for head in heads}
+        with torch.inference_mode():
+            features = models["base"].encode(images)
+            decode = {head: time_ms(lambda: models[head].decode(features, hints), repeats * 10) for head in heads}
+            for head in heads:  # warm-up
+                models[head](images, hints)
+            for _ in range(repeats):  # interleaved rounds: one machine-load level per round
+                for head in heads:
+                    start = time.perf_counter()
+                    models[head](images, hints)
+                    forward[head].append(1000 * (time.perf_counter() - start))
+        base_best = min(forward["base"])
+        for head in heads:
+            paired = statistics.median(t / b for t, b in zip(forward[head], forward["base"]))
+            # ratio implied by the heads' own extra cost (least-disturbed runs), immune to backbone noise
+            implied = (base_best + decode[head].best - decode["base"].best) / base_best
+            print(
+                f"{backbone:>8} {head:>7}: forward {statistics.median(forward[head]):8.1f} ({min(forward[head]):.1f}) ms"
+                f"  decode {decode[head]} ms  ratio to base: per round x{paired:.3f}, from head cost x{implied:.4f}",
+                flush=True,
+            )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeats", type=int, default=7, help="timed rounds per measurement (median reported)")
+    parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0 = torch default)")
+    parser.add_argument("--skip-models", action="store_true", help="only benchmark the heads")
+    parser.add_argument("--skip-heads", action="store_true", help="only benchmark the whole models")
+    args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU")
+    if not args.skip_heads:
+        bench_heads(args.repeats)
+    if not args.skip_models:
+        bench_models(args.repeats)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
