@@ -16,7 +16,10 @@ def main() -> int:
     except ValueError as exc:
         raise SystemExit(f"params.yaml: {exc}") from None
     started = time.perf_counter()
-    manifest = generate_demo(config, OUT, load_ontology())
+    try:
+        manifest = generate_demo(config, OUT, load_ontology())
+    except OSError as exc:
+        raise SystemExit(f"demo_data: cannot write {OUT}: {exc.strerror or exc} ({exc.filename or OUT})") from None
     ig, df = manifest["counts"]["instagram"], manifest["counts"]["deepfashion"]
     # Generation time is printed, never written: the outputs must stay byte-identical.
     print(f"demo_data: {ig['posts']} posts ({ig['images']} images, {ig['comments']} comments), "

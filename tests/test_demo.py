@@ -5,8 +5,11 @@ import dataclasses
 import hashlib
 import json
 import lzma
+import os
 import random
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -81,6 +84,14 @@ def test_other_seed_gives_other_files(dumps):
     shared = set(a) & set(c)
     assert a != c
     assert sum(a[k] != c[k] for k in shared) >= len(shared) // 2
+
+
+def test_identical_across_processes_and_hash_seeds(dumps, tmp_path):
+    script = ("import sys; from fashion.demo import DemoConfig, generate_demo; from fashion.ontology import load_ontology; "
+              f"generate_demo(DemoConfig(seed=11, **{TINY!r}), sys.argv[1], load_ontology(), progress=False)")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", script, str(tmp_path)], check=True, env=env, cwd=Path(__file__).parents[1])
+    assert _hashes(tmp_path) == _hashes(dumps["a"])
 
 
 def test_no_temporary_trees_left_and_rerun_replaces(tmp_path, ontology):
@@ -384,3 +395,7 @@ def test_cli_writes_the_world_and_reports_bad_arguments(tmp_path, capsys):
     assert manifest["counts"]["instagram"]["posts"] == 4 and manifest["counts"]["deepfashion"]["images"] == 3
     assert cli_main(["demo-data", "--out", str(out), "--phantom-item-rate", "2", "--no-progress"]) == 2
     assert "demo.phantom_item_rate" in capsys.readouterr().err
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x", encoding="utf-8")
+    assert cli_main(["demo-data", "--out", str(blocker), "--posts", "1", "--no-progress"]) == 1
+    assert "cannot write" in capsys.readouterr().err

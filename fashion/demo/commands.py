@@ -50,6 +50,10 @@ def run(args: argparse.Namespace) -> int:
     except (ValueError, OntologyError) as exc:
         print(f"fashion demo-data: {exc}", file=sys.stderr)
         return 2
+    except OSError as exc:
+        print(f"fashion demo-data: cannot write {args.out}: {exc.strerror or exc} ({exc.filename or args.out})",
+              file=sys.stderr)
+        return 1
     ig, df = manifest["counts"]["instagram"], manifest["counts"]["deepfashion"]
     print(f"demo-data: {ig['posts']} posts ({ig['images']} images, {ig['comments']} comments), "
           f"{df['images']} DeepFashion images -> {args.out} in {time.perf_counter() - started:.1f}s")

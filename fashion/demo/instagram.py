@@ -83,7 +83,7 @@ def render_post(post: Post, size: int, quality: int) -> RenderedPost:
 
 
 def _comment_json(comment: Comment, post: Post, rng: random.Random, top_level: bool) -> dict:
-    cid = rng.randrange(10**16, 10**17) + (17_800_000_000_000_000 if top_level else 17_900_000_000_000_000)
+    cid = (17_850_000_000_000_000 if top_level else 17_900_000_000_000_000) + rng.randrange(10**14)  # 17 digits
     entry = {
         "id": str(cid) if top_level else cid,  # Instaloader: top-level ids strings, reply ids ints
         "created_at": post.taken_at + comment.delay,

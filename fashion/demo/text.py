@@ -164,12 +164,20 @@ class TextGenerator:
                 out[lang] = found or (fallback or {}).get(lang) or out["en"]
             return out
 
-        # Noun pools per category and subcategory key, per language.
+        # Noun pools per language: per subcategory its own words, and per subcategory the category
+        # words that fit it (for a watch: "accessory", not the sibling word "glove").
         self.noun_pool: dict[str, dict[str, list[str]]] = {}
+        self.generic_pool: dict[str, dict[str, list[str]]] = {}
         for c in ontology.categories:
             self.noun_pool[c.key] = pools(clean(c.keywords, c.key))
+            subs = ontology.subcategories_of(c.key)
+            for sub in subs:
+                siblings = {k.lower() for s in subs if s.key != sub.key for k in s.keywords}
+                own = {k.lower() for k in sub.keywords}
+                fitting = [w for w in clean(c.keywords, c.key) if w.lower() in own or w.lower() not in siblings]
+                self.generic_pool[sub.key] = pools(fitting) if fitting else self.noun_pool[c.key]
         for sub in ontology.subcategories:
-            self.noun_pool[sub.key] = pools(clean(sub.keywords, sub.parent), self.noun_pool[sub.parent])
+            self.noun_pool[sub.key] = pools(clean(sub.keywords, sub.parent), self.generic_pool[sub.key])
         # Attribute value words per group/key, per language.
         self.value_pool = {g: {v.key: pools(v.synonyms[:3]) for v in vals if v.synonyms}
                            for g, vals in ontology.attribute_groups.items()}
@@ -232,7 +240,10 @@ class TextGenerator:
     # ------------------------------------------------------------------ item phrases
     def noun(self, rng: random.Random, category: str, subcategory: str | None, lang: str) -> str:
         """A word for the item: subcategory or category keyword, translated most of the time."""
-        pools = self.noun_pool[subcategory] if subcategory and rng.random() < 0.5 else self.noun_pool[category]
+        if subcategory:
+            pools = self.noun_pool[subcategory] if rng.random() < 0.5 else self.generic_pool[subcategory]
+        else:
+            pools = self.noun_pool[category]
         pool = pools.get(lang, pools["en"]) if lang != "en" and rng.random() < 0.8 else pools["en"]
         return pool[int(rng.random() * len(pool))]
 
