@@ -104,7 +104,7 @@ def test_deepfashion_attributes_depend_on_category(df_root):
 def test_bbox_frames_the_garment():
     rng = random.Random(0)
     for index in range(15):
-        product = dfm.sample_product(rng, index)
+        product = dfm.sample_product(rng)
         pixels, (x1, y1, x2, y2) = dfm.render_image(product, f"bbox:{index}", 64)
         _, mask = dfm.render_view(product, f"bbox:{index}", 64)
         assert pixels.shape == (64, 64, 3) and pixels.dtype == np.uint8

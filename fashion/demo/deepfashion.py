@@ -135,7 +135,7 @@ def category_id(name: str) -> int:
     return [n for n, _ in CATEGORIES].index(name) + 1
 
 
-def sample_product(rng: random.Random, index: int) -> Product:
+def sample_product(rng: random.Random) -> Product:
     names = list(IMAGED)
     category = rng.choices(names, weights=[IMAGED[n][1] for n in names])[0]
     kind = IMAGED[category][0]
@@ -160,7 +160,7 @@ def sample_product(rng: random.Random, index: int) -> Product:
     accent = rng.choice([c for c in ("white", "black", "navy", "red", "golden", "beige") if c != colour])
     details = tuple(sorted(fields.pop("details") | ({"left"} if rng.random() < 0.5 else set())))
     look = geo.Look(kind=kind, material=material, colour=colour, accent=accent, details=details, **fields)
-    words = [w for a in chosen if a.type in (1, 2, 3) for w in (a.name.replace(" ", "_").title(),)][:2]
+    words = [a.name.replace(" ", "_").title() for a in chosen if a.type in (1, 2, 3)][:2]  # "Faux_Leather"
     if rng.random() < 0.5 or not words:
         words.insert(0, rng.choice(TITLE_WORDS))
     folder = "_".join(words + [category])
@@ -229,7 +229,7 @@ def build_products(seed: int, n_images: int) -> list[Product]:
     products: list[Product] = []
     total = 0
     while total < n_images:
-        product = sample_product(rng, len(products))
+        product = sample_product(rng)
         product.n_images = min(product.n_images, n_images - total)
         products.append(product)
         total += product.n_images

@@ -366,8 +366,10 @@ def draw_lower(look: Look, pose: Pose) -> Drawing:
             d.line("light", [(side * (HIP_X - 0.004), HIP_Y), (ankle_x(side, pose) + side * ankle_w * 0.8, end - 0.005)], 0.004)
         d.line("light", [(0.005, top + 0.02), (0.01, CROTCH_Y - 0.01)], 0.004)
     elif k in ("trousers", "shorts"):
-        for side in (-1, 1):  # pressed creases
-            d.line("dark", [(side * 0.055, HIP_Y - 0.03), (ankle_x(side, pose) * (end - HIP_Y) / (ANKLE_Y - HIP_Y) + side * 0.055 * (1 - (end - HIP_Y) / (ANKLE_Y - HIP_Y)), end)], 0.005)
+        t = (end - HIP_Y) / (ANKLE_Y - HIP_Y)  # how far down the leg the hem is
+        for side in (-1, 1):  # pressed creases down the leg centre
+            hem_x = side * 0.055 * (1 - t) + ankle_x(side, pose) * t
+            d.line("dark", [(side * 0.055, HIP_Y - 0.03), (hem_x, end)], 0.005)
     elif k == "joggers":
         for side in (-1, 1):  # elastic ankle cuffs and a side stripe
             ax = ankle_x(side, pose)

@@ -228,9 +228,8 @@ def post_text(post: Post, items: tuple[Item, ...], gen: TextGenerator, commenter
     """Caption, comments and photo tags of a post. Names visible named items and phantoms only."""
     rng = random.Random(post.seed_key + ":text")
     named = [it for it, n in zip(post.items, post.named) if n and it in items] + list(post.phantoms)
-    friends = [c for c in commenters if c != post.account.username]
-    caption, hashtags = gen.caption(rng, named, post.language, post.styles, friends)
     others = [c for c in commenters if c != post.account.username]
+    caption, hashtags = gen.caption(rng, named, post.language, post.styles, others)
     comments = gen.comment_thread(rng, named, post.language, post.account.username, others, poisson(rng, comments_mean))
     tagged = [gen.brand_handle[it.brand] for it in items
               if it.brand and it.brand in gen.brand_handle and rng.random() < 0.3]

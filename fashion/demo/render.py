@@ -184,7 +184,7 @@ def render_outfit(looks: list[geo.Look], cam: Camera, model: Model, rng: np.rand
             _paint(img, rasterise(body.layers[layer], cam), colour)
     has_inner = any(l.kind in geo.UPPER_KINDS or l.kind in geo.FULL_KINDS for l in looks)
     order = sorted(range(len(looks)), key=lambda i: (ZONE_ORDER[looks[i].kind], i))
-    masks: list[np.ndarray | None] = [None] * len(looks)
+    masks: list[np.ndarray] = [np.zeros((size, size), np.float32) for _ in looks]
     for i in order:
         look = looks[i]
         open_front = (has_inner and look.kind in geo.OUTER_KINDS) or (look.kind == "cardigan" and rng.random() < 0.3)
@@ -193,7 +193,7 @@ def render_outfit(looks: list[geo.Look], cam: Camera, model: Model, rng: np.rand
         for j in order[: order.index(i)]:  # later items hide earlier ones
             masks[j] = masks[j] * (1.0 - mask)
         masks[i] = mask
-    return np.clip(img, 0.0, 1.0), [m for m in masks]  # type: ignore[misc]
+    return np.clip(img, 0.0, 1.0), masks
 
 
 def finish_image(img: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -88,14 +88,6 @@ class Post:
     likes: int
     seed_key: str = field(repr=False, default="")
 
-    @property
-    def named_items(self) -> list[Item]:
-        return [it for it, n in zip(self.items, self.named) if n] + list(self.phantoms)
-
-    @property
-    def month(self) -> int:
-        return datetime.fromtimestamp(self.taken_at, tz=timezone.utc).month
-
 
 def instagram_id(taken_at: int, shard: int, sequence: int) -> str:
     """An id laid out like Instagram's: milliseconds since its epoch, shard, sequence."""
@@ -332,10 +324,6 @@ class World:
             cooc_sum = self.cooc[ci] if cooc_sum is None else [c + x for c, x in zip(cooc_sum, self.cooc[ci])]
             weights = [c * b for c, b in zip(cooc_sum, boost)]
         return items
-
-    def sample_item(self, rng: random.Random, account: Account, category: str, month: int) -> Item | None:
-        """One item of `category`, on its own (for phantoms and tests)."""
-        return self._item(rng, account, self.cat_index[category], month, [])
 
     def _item(self, rng: random.Random, account: Account, ci: int, month: int, slots: list[int]) -> Item | None:
         category = self.categories[ci]
