@@ -7,6 +7,7 @@ from typing import Sequence
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
@@ -14,8 +15,8 @@ from fashion.io import atomic_path
 from fashion.text.embed import load_vectors
 from fashion.text.evaluate import evaluate, load_truth
 from fashion.text.lexicon import Lexicon
-from fashion.text.posts import PostText, iter_post_texts
-from fashion.text.rank import BASELINE, Embedding, RankConfig, Ranker, top_k
+from fashion.text.posts import PostText, iter_post_tables
+from fashion.text.rank import BASELINE, Embedding, Occurrences, RankConfig, Ranker, top_k, top_k_arrays
 from fashion.text.terms import TermSpace
 
 ANNOTATIONS_SCHEMA = pa.schema([
@@ -32,18 +33,34 @@ ANNOTATE_FACETS = (("categories", "categories"), ("subcategories", "subcategorie
                    ("patterns", "pattern"), ("styles", "styles"), ("brands", "brands"))
 
 
-def _rows(post_ids: Sequence[str], tops: list[dict]) -> dict[str, list]:
-    cols: dict[str, list] = {name: [] for name in ANNOTATIONS_SCHEMA.names}
-    for pid, facets in zip(post_ids, tops):
-        for facet, picked in facets.items():
-            for rank, (term, score, share) in enumerate(picked, start=1):
-                cols["post_id"].append(pid)
-                cols["facet"].append(facet)
-                cols["rank"].append(rank)
-                cols["term"].append(term)
-                cols["score"].append(score)
-                cols["share"].append(share)
-    return cols
+def _annotation_table(post_ids: list[str], tops: dict, terms: TermSpace) -> pa.Table:
+    parts = []
+    ids = pa.array(post_ids, pa.string())
+    keys = pa.array(terms.label_keys, pa.string())
+    for facet, (post, rank, label, score, share) in tops.items():
+        if len(post) == 0:
+            continue
+        parts.append(pa.table({"post_id": ids.take(pa.array(post)), "facet": pa.array([facet] * len(post), pa.string()),
+                               "rank": pa.array(rank.astype(np.int32)), "term": keys.take(pa.array(label)),
+                               "score": pa.array(score.astype(np.float64)), "share": pa.array(share.astype(np.float64))},
+                              schema=ANNOTATIONS_SCHEMA))
+    if not parts:
+        return ANNOTATIONS_SCHEMA.empty_table()
+    # post order within the batch, facets in ontology order, rank 1..k
+    table = pa.concat_tables(parts)
+    order = np.lexsort((table.column("rank").to_numpy(),
+                        np.repeat(np.arange(len(parts)), [p.num_rows for p in parts]),
+                        np.concatenate([tops[f][0] for f in tops if len(tops[f][0])])))
+    return table.take(pa.array(order))
+
+
+def _post_texts(table: pa.Table, wanted: set[str]) -> list[PostText]:
+    mask = pc.is_in(table.column("post_id"), value_set=pa.array(sorted(wanted), pa.string()))
+    posts: dict[str, PostText] = {}
+    for row in table.filter(mask).to_pylist():
+        post = posts.setdefault(row["post_id"], PostText(row["post_id"], []))
+        post.rows.append((row["field"], row["tokens"] or [], row["segmented"] or [], row["handles"] or []))
+    return list(posts.values())
 
 
 def _batches(posts, size: int):
@@ -84,22 +101,26 @@ def rank_corpus(tokens_path: str | Path, vectors_path: str | Path, ontology, out
     posts = rows = 0
     with atomic_path(out_path, suffix=".parquet") as tmp:
         writer = pq.ParquetWriter(tmp, ANNOTATIONS_SCHEMA, compression="zstd")
+        bar = tqdm(desc="rank", unit="post", disable=not progress, mininterval=1.0)
         try:
-            stream = tqdm(iter_post_texts(tokens_path), desc="rank", unit="post", disable=not progress,
-                          mininterval=1.0)
-            for batch in _batches(stream, config.batch_posts):
-                tops = top_k(ranker.score(batch), terms, config.top_k)
-                cols = _rows([p.post_id for p in batch], tops)
-                if cols["post_id"]:
-                    writer.write_table(pa.table(cols, schema=ANNOTATIONS_SCHEMA))
-                rows += len(cols["post_id"])
-                posts += len(batch)
+            for table in iter_post_tables(tokens_path, config.batch_posts, batch_rows=20_000):
+                occ, post_ids = Occurrences.from_table(table, config, terms)
+                tops = top_k_arrays(ranker.score_occurrences(occ), terms, config.top_k)
+                out = _annotation_table(post_ids, tops, terms)
+                if out.num_rows:
+                    writer.write_table(out)
+                rows += out.num_rows
+                posts += len(post_ids)
+                bar.update(len(post_ids))
                 if truth is not None:
-                    for post, facets in zip(batch, tops):
-                        if post.post_id in truth:
-                            kept.append(post)
-                            predictions[post.post_id] = {f: [t for t, _, _ in picked] for f, picked in facets.items()}
+                    wanted = truth.keys() & set(post_ids)
+                    if wanted:
+                        kept.extend(_post_texts(table, wanted))
+                        for r in out.filter(pc.is_in(out.column("post_id"),
+                                                     value_set=pa.array(sorted(wanted), pa.string()))).to_pylist():
+                            predictions.setdefault(r["post_id"], {}).setdefault(r["facet"], []).append(r["term"])
         finally:
+            bar.close()
             writer.close()
     metrics = {"formula": config.formula, "k": config.top_k, "posts": posts, "rows": rows,
                "rank_seconds": round(time.perf_counter() - started, 3),

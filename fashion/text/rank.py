@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from fashion.text.levenshtein import close_pairs
@@ -71,6 +73,11 @@ class RankConfig:
             raise RankError("rank.top_k, rank.per_token_terms and rank.batch_posts must be >= 1")
         if not 0.0 <= self.max_edit_ratio < 1.0:
             raise RankError(f"rank.max_edit_ratio: must be in [0, 1), got {self.max_edit_ratio}")
+
+    def segmented_weight(self, field: str) -> float:
+        """Weight of segmented hashtag words: the hashtags weight for the caption and post-level
+        hashtags, the row's own weight in comments and user tags."""
+        return self.field_weight(field) if field in ("comment", "usertags") else self.hashtags_weight
 
     def field_weight(self, field: str) -> float:
         try:
@@ -259,12 +266,11 @@ def post_occurrences(post: PostText, config: RankConfig, phrases: dict, max_phra
     """(token, field weight) for every token occurrence of a post.
 
     tokens and handles count at their row's field weight; segmented hashtag words at the
-    hashtags weight for the caption and post-level hashtags, at the comment weight in comments."""
+    hashtags weight for the caption and post-level hashtags, at the row's own weight in comments
+    and user tags; multi-word ontology forms found as consecutive words count once more."""
     out: list[tuple[str, float]] = []
-    hashtag_w = config.field_weight("hashtags")
     for field, tokens, segmented, handles in post.rows:
-        w = config.field_weight(field)
-        w_seg = w if field in ("comment", "usertags") else hashtag_w
+        w, w_seg = config.field_weight(field), config.segmented_weight(field)
         if tokens:
             out.extend((t, w) for t in _with_phrases(tokens, phrases, max_phrase))
         if segmented:
@@ -272,6 +278,103 @@ def post_occurrences(post: PostText, config: RankConfig, phrases: dict, max_phra
         if handles:
             out.extend((h, w) for h in handles)
     return out
+
+
+@dataclass
+class Occurrences:
+    """Token occurrences of a batch of posts as parallel arrays."""
+
+    n_posts: int
+    post: np.ndarray     # [N] post index in the batch
+    token: np.ndarray    # [N] index into ``tokens``
+    weight: np.ndarray   # [N] field weight
+    tokens: list[str]
+
+    @classmethod
+    def from_posts(cls, posts: Sequence[PostText], config: RankConfig, terms: TermSpace) -> "Occurrences":
+        ids: dict[str, int] = {}
+        post, token, weight = [], [], []
+        for p, item in enumerate(posts):
+            for tok, w in post_occurrences(item, config, terms.phrases, terms.max_phrase):
+                post.append(p)
+                token.append(ids.setdefault(tok, len(ids)))
+                weight.append(w)
+        return cls(len(posts), np.asarray(post, dtype=np.int64), np.asarray(token, dtype=np.int64),
+                   np.asarray(weight, dtype=np.float64), list(ids))
+
+    @classmethod
+    def from_table(cls, table: pa.Table, config: RankConfig, terms: TermSpace) -> tuple["Occurrences", list[str]]:
+        """Vectorised twin of ``from_posts`` for tokens.parquet rows (whole posts, consecutive rows).
+        Returns the occurrences and the batch's post ids."""
+        n_rows = table.num_rows
+        pid = table.column("post_id").combine_chunks()
+        change = np.ones(n_rows, dtype=bool)
+        if n_rows > 1:
+            change[1:] = pc.not_equal(pid.slice(1), pid.slice(0, n_rows - 1)).to_numpy(zero_copy_only=False)
+        row_post = np.cumsum(change) - 1
+        post_ids = pc.filter(pid, pa.array(change)).to_pylist()
+        field = table.column("field").combine_chunks().dictionary_encode()
+        names = field.dictionary.to_pylist()
+        codes = field.indices.to_numpy(zero_copy_only=False)
+        row_w = np.array([config.field_weight(f) for f in names], dtype=np.float64)[codes]
+        seg_w = np.array([config.segmented_weight(f) for f in names], dtype=np.float64)[codes]
+        flats, parents, weights, phrase_cols = [], [], [], []
+        for column, w in (("tokens", row_w), ("segmented", seg_w), ("handles", row_w)):
+            lists = table.column(column).combine_chunks()
+            flat = pc.list_flatten(lists)
+            parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+            if column != "handles":
+                phrase_cols.append((sum(len(f) for f in flats), len(flat), parent, w))
+            flats.append(flat)
+            parents.append(parent)
+            weights.append(w[parent])
+        words = pa.concat_arrays([f.cast(pa.string()) for f in flats]).dictionary_encode()
+        tokens = words.dictionary.to_pylist()
+        ids = words.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        parent = np.concatenate(parents)
+        weight = np.concatenate(weights)
+        extra_post, extra_tok, extra_w = _phrase_hits(ids, tokens, phrase_cols, terms)
+        post = np.concatenate([row_post[parent], row_post[extra_post]])
+        token = np.concatenate([ids, extra_tok])
+        weight = np.concatenate([weight, extra_w])
+        return cls(len(post_ids), post, token, weight, tokens), post_ids
+
+
+def _phrase_hits(ids: np.ndarray, tokens: list[str], columns, terms: TermSpace):
+    """Multi-word ontology forms as consecutive words of one list: (row, token id, weight) arrays.
+    Phrase strings not yet in ``tokens`` are appended to it."""
+    rows, toks, ws = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0, np.float64)]
+    if not terms.phrases:
+        return rows[0], toks[0], ws[0]
+    index = {t: i for i, t in enumerate(tokens)}
+    base = len(tokens) + 1
+    by_first_pair: dict[int, list[tuple[tuple[int, ...], str]]] = {}
+    for words, text in terms.phrases.items():
+        word_ids = tuple(index.get(w, -1) for w in words)
+        if min(word_ids) >= 0:
+            by_first_pair.setdefault(word_ids[0] * base + word_ids[1], []).append((word_ids, text))
+    if not by_first_pair:
+        return rows[0], toks[0], ws[0]
+    firsts = np.fromiter(by_first_pair, dtype=np.int64, count=len(by_first_pair))
+    for offset, length, parent, weight in columns:
+        if length < 2:
+            continue
+        col_ids = ids[offset:offset + length]
+        same = parent[1:] == parent[:-1]                                  # [length-1] same list
+        keys = col_ids[:-1] * base + col_ids[1:]
+        for i in np.flatnonzero(same & np.isin(keys, firsts)):
+            for word_ids, text in by_first_pair[int(keys[i])]:
+                n = len(word_ids)
+                end = i + n
+                if end <= length and parent[end - 1] == parent[i] and tuple(col_ids[i:end]) == word_ids:
+                    tok = index.get(text)
+                    if tok is None:
+                        tok = index[text] = len(tokens)
+                        tokens.append(text)
+                    rows.append(np.array([parent[i]]))
+                    toks.append(np.array([tok]))
+                    ws.append(np.array([weight[parent[i]]], dtype=np.float64))
+    return np.concatenate(rows), np.concatenate(toks), np.concatenate(ws)
 
 
 class Ranker:
@@ -291,48 +394,48 @@ class Ranker:
 
     def score(self, posts: Sequence[PostText]) -> np.ndarray:
         """[P, L] label scores (0 = no signal)."""
+        return self.score_occurrences(Occurrences.from_posts(posts, self.config, self.terms))
+
+    def score_occurrences(self, occ: Occurrences) -> np.ndarray:
+        """[P, L] label scores of a batch given as token occurrences."""
         terms, cfg = self.terms, self.config
-        n_posts, n_terms = len(posts), len(terms.term_text)
-        tok_ids: dict[str, int] = {}
-        tw_ids: dict[tuple[int, float], int] = {}
-        e_post, e_tw, e_tf = [], [], []
-        for p, post in enumerate(posts):
-            occ = post_occurrences(post, cfg, terms.phrases, terms.max_phrase)
-            if not occ:
-                continue
-            counts: dict[str, int] = {}
-            for tok, _ in occ:
-                counts[tok] = counts.get(tok, 0) + 1
-            total = len(occ)
-            for tok, w in dict.fromkeys(occ):
-                t = tok_ids.setdefault(tok, len(tok_ids))
-                e_post.append(p)
-                e_tw.append(tw_ids.setdefault((t, w), len(tw_ids)))
-                e_tf.append(counts[tok] / total)
-        if not tw_ids:
-            return np.zeros((n_posts, len(terms.label_keys)), dtype=np.float64)
-        tokens = list(tok_ids)
-        e_post = np.asarray(e_post, dtype=np.int64)
-        e_tw = np.asarray(e_tw, dtype=np.int64)
-        tfidf = np.asarray(e_tf, dtype=np.float64)
-        tw_tok = np.fromiter((t for t, _ in tw_ids), dtype=np.int64, count=len(tw_ids))
-        tw_w = np.fromiter((w for _, w in tw_ids), dtype=np.float64, count=len(tw_ids))
+        n_posts, n_terms = occ.n_posts, len(terms.term_text)
+        empty = np.zeros((n_posts, len(terms.label_keys)), dtype=np.float64)
+        if len(occ.post) == 0:
+            return empty
+        n_tok = max(len(occ.tokens), 1)
+        # tf per (post, token) over all its occurrences
+        pt_key, pt_inverse, pt_count = np.unique(occ.post * n_tok + occ.token, return_inverse=True, return_counts=True)
+        total = np.bincount(occ.post, minlength=n_posts).astype(np.float64)
+        tf_occ = pt_count[pt_inverse] / total[occ.post]
+        # one entry per (post, token, weight)
+        weights, w_code = np.unique(occ.weight, return_inverse=True)
+        e_key, first = np.unique((occ.post * n_tok + occ.token) * len(weights) + w_code, return_index=True)
+        e_post, e_tok, e_wc = occ.post[first], occ.token[first], w_code[first]
+        tfidf = tf_occ[first]
+        # (token, weight) pairs
+        tw_key, e_tw = np.unique(e_tok * len(weights) + e_wc, return_inverse=True)
+        tw_tok = tw_key // len(weights)
+        tw_w = weights[tw_key % len(weights)]
+        tokens = occ.tokens
         if self.embedding is not None:
-            tfidf = tfidf * self.embedding.idf(tokens)[tw_tok[e_tw]]
+            tfidf = tfidf * self.embedding.idf([tokens[t] for t in tw_tok])[e_tw]
 
         # Candidate pairs of every (token, weight): concatenated rows of the pair table.
-        rows = self.table.get(tokens)
-        sizes = np.array([len(rows[t][0]) for t in tw_tok], dtype=np.int64)
+        used = np.unique(tw_tok)
+        rows = dict(zip(used.tolist(), self.table.get([tokens[t] for t in used])))
+        sizes = np.array([len(rows[t][0]) for t in tw_tok.tolist()], dtype=np.int64)
         if sizes.sum() == 0:
-            return np.zeros((n_posts, len(terms.label_keys)), dtype=np.float64)
+            return empty
         c_tw = np.repeat(np.arange(len(tw_tok)), sizes)
-        nonempty = [rows[t] for t, s in zip(tw_tok, sizes) if s]
+        nonempty = [rows[t] for t, n in zip(tw_tok.tolist(), sizes.tolist()) if n]
         cols = np.concatenate([r[0] for r in nonempty])
         cos = np.concatenate([r[1] for r in nonempty]).astype(np.float64)
         lev = np.concatenate([r[2] for r in nonempty]).astype(np.float64)
         exact = np.concatenate([r[3] for r in nonempty])
         w = tw_w[c_tw]
-        value = self._pair_values(w, cols, cos, lev, exact, tokens, tw_tok[c_tw])
+        tok_len = np.array([len(tokens[t]) for t in tw_tok.tolist()], dtype=np.float64)[c_tw]
+        value = self._pair_values(w, cols, cos, lev, exact, tok_len)
 
         # Each (token, weight) keeps its best `per_token_terms` terms per facet.
         facet = terms.term_facet[cols]
@@ -347,6 +450,7 @@ class Ranker:
             post_weights = np.maximum(tfidf, 1e-4)
         else:
             post_weights = np.ones(len(e_post))
+        e_post = e_post.astype(np.int64)
         posts_matrix = sp.csr_matrix((post_weights, (e_post, e_tw)), shape=(n_posts, len(tw_tok)))
         term_scores = (posts_matrix @ pair_matrix).toarray()                   # [P, T]
         if self.formula == "linear" and cfg.w_tfidf:
@@ -362,13 +466,12 @@ class Ranker:
         labels = terms.label_scores(term_scores)                                # [P, L]
         return self._concepts(labels)
 
-    def _pair_values(self, w, cols, cos, lev, exact, tokens, tok_of_pair) -> np.ndarray:
+    def _pair_values(self, w, cols, cos, lev, exact, tok_len) -> np.ndarray:
         cfg = self.config
         is_vec = ~np.isnan(cos)
         if self.formula == "multiplicative":
             boost = np.where(exact, cfg.exact_boost, 1.0)
             return np.where(is_vec, w * boost * np.nan_to_num(cos) ** 2, 1.0 / (1.0 + (w * np.maximum(lev, 0)) ** 2))
-        tok_len = np.array([len(t) for t in tokens], dtype=np.float64)[tok_of_pair]
         longer = np.maximum(np.maximum(tok_len, self.term_len[cols]), 1.0)
         string_sim = 1.0 - np.maximum(lev, 0) / longer
         if self.formula == BASELINE:
@@ -388,21 +491,32 @@ class Ranker:
 
 
 # -- top-k rows -----------------------------------------------------------------------------------
-def top_k(scores: np.ndarray, terms: TermSpace, k: int, facets: Iterable[str] | None = None
-          ) -> list[dict[str, list[tuple[str, float, float]]]]:
-    """Per post: facet -> [(label key, score, share %)] best first; facets without signal absent.
-
-    Ties break by ontology order (stable sort). share = score / sum of the listed scores * 100."""
-    out: list[dict] = [{} for _ in range(scores.shape[0])]
+def top_k_arrays(scores: np.ndarray, terms: TermSpace, k: int, facets: Iterable[str] | None = None
+                 ) -> dict[str, tuple[np.ndarray, ...]]:
+    """facet -> (post index, rank 1.., label index, score, share %) arrays of the top-k labels with
+    signal. Ties break by ontology order (stable sort); share = score / sum of the post's listed
+    scores in that facet * 100."""
+    out = {}
     for facet in facets or terms.facets:
-        block = scores[:, terms.facet_slice(facet)]
-        keys = terms.label_keys[terms.facet_slice(facet)]
+        sl = terms.facet_slice(facet)
+        block = scores[:, sl]                                                   # [P, L_f]
         if block.shape[1] == 0:
             continue
-        order = np.argsort(-block, axis=1, kind="stable")[:, :k]
+        order = np.argsort(-block, axis=1, kind="stable")[:, :k]                 # [P, k]
         best = np.take_along_axis(block, order, axis=1)
-        for p in np.flatnonzero(best[:, 0] > 0):
-            picked = [(keys[j], float(s)) for j, s in zip(order[p], best[p]) if s > 0]
-            total = sum(s for _, s in picked)
-            out[p][facet] = [(key, s, 100.0 * s / total) for key, s in picked]
+        listed = best > 0
+        totals = np.where(listed, best, 0.0).sum(axis=1, keepdims=True)
+        shares = 100.0 * best / np.where(totals > 0, totals, 1.0)
+        post, rank = np.nonzero(listed)
+        out[facet] = (post, rank + 1, order[post, rank] + sl.start, best[post, rank], shares[post, rank])
+    return out
+
+
+def top_k(scores: np.ndarray, terms: TermSpace, k: int, facets: Iterable[str] | None = None
+          ) -> list[dict[str, list[tuple[str, float, float]]]]:
+    """Per post: facet -> [(label key, score, share %)] best first; facets without signal absent."""
+    out: list[dict] = [{} for _ in range(scores.shape[0])]
+    for facet, (post, _, label, score, share) in top_k_arrays(scores, terms, k, facets).items():
+        for p, j, s, sh in zip(post.tolist(), label.tolist(), score.tolist(), share.tolist()):
+            out[p].setdefault(facet, []).append((terms.label_keys[j], s, sh))
     return out

@@ -1,0 +1,87 @@
+"""`fashion annotate` and the normalize -> embed -> rank commands on a tiny corpus."""
+from __future__ import annotations
+
+import json
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from fashion.cli import main
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    """A tiny ingest-shaped corpus with truth, run through normalize, embed and rank by the CLI."""
+    d = tmp_path_factory.mktemp("text_cli")
+    captions = ["My new wool coat #woolcoat #ootd", "Silk dress for the party #silkdress",
+                "Leather jacket and boots today #leatherjacket", "Cosy wool jumper #knitwear",
+                "Floral silk blouse at the office", "Black leather boots #boots"]
+    posts = {"post_id": [], "caption": [], "hashtags": []}
+    comments = {"post_id": [], "comment_id": [], "text": []}
+    for i in range(60):
+        pid = f"p{i}"
+        posts["post_id"].append(pid)
+        posts["caption"].append(captions[i % len(captions)])
+        posts["hashtags"].append([])
+        for j, text in enumerate(["love it 😍", f"where is the {captions[i % 6].split()[2]} from?"]):
+            comments["post_id"].append(pid)
+            comments["comment_id"].append(f"{pid}_{j}")
+            comments["text"].append(text)
+    pq.write_table(pa.table(posts), d / "posts.parquet")
+    pq.write_table(pa.table(comments), d / "comments.parquet")
+    truth_category = ["coats", "dresses", "jackets", "jumpers_and_cardigans", "blouses_and_tunics", "shoes"]
+    pq.write_table(pa.table({"post_id": posts["post_id"], "item": pa.array([0] * 60, pa.int32()),
+                             "category": [truth_category[i % 6] for i in range(60)],
+                             "material": [[["wool"], ["silk"], ["leather"], ["wool"], ["silk"], ["leather"]][i % 6]
+                                          for i in range(60)]}), d / "truth.parquet")
+    assert main(["normalize", "--posts", str(d / "posts.parquet"), "--comments", str(d / "comments.parquet"),
+                 "--out", str(d / "tokens.parquet"), "--workers", "1"]) == 0
+    assert main(["embed", "--tokens", str(d / "tokens.parquet"), "--out", str(d / "vectors.kv"), "--min-count", "1",
+                 "--vector-size", "16", "--epochs", "5", "--metrics", str(d / "embed.json")]) == 0
+    assert main(["rank", "--tokens", str(d / "tokens.parquet"), "--vectors", str(d / "vectors.kv"),
+                 "--out", str(d / "annotations.parquet"), "--truth", str(d / "truth.parquet"),
+                 "--metrics", str(d / "text_mining.json")]) == 0
+    return d
+
+
+def test_stage_outputs_follow_the_contract(workdir):
+    tokens = pq.read_table(workdir / "tokens.parquet")
+    assert tokens.column_names == ["post_id", "field", "text_id", "lang", "tokens", "hashtags", "segmented",
+                                   "emojis", "handles"]
+    ann = pq.read_table(workdir / "annotations.parquet")
+    assert ann.column_names == ["post_id", "facet", "rank", "term", "score", "share"]
+    rows = ann.to_pylist()
+    first = [r for r in rows if r["post_id"] == "p0" and r["facet"] == "categories"]
+    assert [r["rank"] for r in first] == list(range(1, len(first) + 1)) and first[0]["term"] == "coats"
+    assert sum(r["share"] for r in first) == pytest.approx(100.0)
+    metrics = json.loads((workdir / "text_mining.json").read_text())
+    assert metrics["formula"] == "multiplicative" and metrics["k"] == 4
+    assert set(metrics["facets"]) == {"categories", "material"} == set(metrics["baseline"])
+    for block in (metrics["facets"], metrics["baseline"]):
+        assert set(block["categories"]) >= {"precision@1", "precision@k", "recall@k", "f1@k"}
+    assert metrics["facets"]["categories"]["precision@1"] >= 0.8  # every caption names its item
+    embed = json.loads((workdir / "embed.json").read_text())
+    assert {"corpus_tokens", "vocabulary", "train_seconds", "spearman", "model"} <= set(embed)
+
+
+def test_annotate_json(workdir, capsys):
+    code = main(["annotate", "--caption", "Obsessed with my new wool coat", "--hashtag", "#winterstyle",
+                 "--comment", "love the coat", "--vectors", str(workdir / "vectors.kv"), "--top-k", "3", "--json"])
+    assert code == 0
+    out = json.loads(capsys.readouterr().out)
+    assert list(out) == ["categories", "subcategories", "materials", "patterns", "styles", "brands"]
+    assert out["categories"][0]["term"] == "coats"
+    assert out["materials"][0]["term"] == "wool"
+    for picked in out.values():
+        assert len(picked) <= 3
+        assert all(set(p) == {"term", "score", "share"} for p in picked)
+        if picked:
+            assert sum(p["share"] for p in picked) == pytest.approx(100.0, abs=0.05)
+            assert [p["score"] for p in picked] == sorted((p["score"] for p in picked), reverse=True)
+
+
+def test_annotate_without_vectors_says_which_stage(tmp_path, capsys):
+    code = main(["annotate", "--caption", "wool coat", "--vectors", str(tmp_path / "missing.kv"), "--json"])
+    assert code == 1
+    assert "embed stage" in capsys.readouterr().err

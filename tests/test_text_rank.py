@@ -1,0 +1,216 @@
+"""Ranking formulas on hand-computed examples, vectorised scores vs a naive per-pair loop, Levenshtein."""
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from gensim.models import KeyedVectors
+
+from fashion.text.levenshtein import _python_distance, close_pairs, distances
+from fashion.text.lexicon import Lexicon
+from fashion.text.posts import PostText
+from fashion.text.rank import (BASELINE, Embedding, Occurrences, RankConfig, Ranker, post_occurrences, top_k)
+from fashion.text.terms import TermSpace
+
+
+class TinyOntology:
+    """The three methods TermSpace.build reads, over a hand-written vocabulary."""
+
+    def __init__(self, facets: dict[str, dict[str, tuple[str, ...]]], concepts: dict[str, dict[str, float]]):
+        self._facets = facets
+        self.concepts = concepts
+
+    def facets(self):
+        return list(self._facets)
+
+    def facet_terms(self, facet):
+        return self._facets[facet]
+
+
+ONTOLOGY = TinyOntology(
+    {"categories": {"coats": ("coat",), "jackets": ("jacket",), "dresses": ("dress",)},
+     "material": {"wool": ("wool",)},
+     "brands": {"zara": ("zara",)}},
+    {"wool": {"material": 0.9}, "zara": {"brand": 0.8}, "coat": {"item": 0.5}})
+
+
+def tiny_vectors(words: dict[str, tuple[float, ...]], idf: dict[str, float]) -> KeyedVectors:
+    kv = KeyedVectors(len(next(iter(words.values()))))
+    kv.add_vectors(list(words), np.array(list(words.values()), dtype=np.float32))
+    kv.allocate_vecattrs(attrs=["idf"], types=[np.float32])
+    kv.expandos["idf"][:] = [idf[w] for w in kv.index_to_key]
+    return kv
+
+
+@pytest.fixture(scope="module")
+def kv():
+    return tiny_vectors({"coat": (1, 0, 0), "jacket": (0.8, 0.6, 0), "wool": (0, 1, 0), "dress": (0, 0, 1)},
+                        {"coat": 1.5, "jacket": 2.0, "wool": 1.0, "dress": 1.0})
+
+
+def ranker(kv, formula="multiplicative", **kw):
+    terms = TermSpace.build(ONTOLOGY, Lexicon())
+    return Ranker(terms, RankConfig(formula=formula, **kw), Embedding(kv) if formula != BASELINE else None)
+
+
+POST = PostText("p", [("caption", ["coat", "jacket"], [], [])])
+
+
+def labels(r: Ranker, post: PostText) -> dict:
+    return top_k(r.score([post]), r.terms, 4)[0]
+
+
+def test_multiplicative_hand_computed(kv):
+    # tf 1/2 each; tfidf coat .75, jacket 1.0; caption weight 2; cos(coat, jacket) = .8, cos(jacket, wool) = .6
+    out = labels(ranker(kv), POST)
+    coats = 2 * 10 * 1 * 0.75 + 2 * 0.8 ** 2 * 1.0      # exact coat + jacket~coat = 16.28
+    jackets = 2 * 10 * 1 * 1.0 + 2 * 0.8 ** 2 * 0.75    # exact jacket + coat~jacket = 20.96
+    assert [t for t, _, _ in out["categories"]] == ["jackets", "coats"]  # dress: cosine 0, no signal
+    assert out["categories"][0][1] == pytest.approx(jackets)
+    assert out["categories"][1][1] == pytest.approx(coats)
+    assert out["categories"][0][2] == pytest.approx(100 * jackets / (jackets + coats))
+    assert out["material"] == [("wool", pytest.approx(2 * 0.6 ** 2 * 1.0 * (1 + 0.9)), pytest.approx(100.0))]
+    assert "brands" not in out  # no signal -> no rows
+
+
+def test_linear_hand_computed(kv):
+    out = labels(ranker(kv, "linear"), POST)
+    # w_f * (w_cos * cos + w_term * exact) + w_f * w_tfidf * tfidf / max tfidf, summed over tokens
+    coats = 2 * (0.4 + 0.2) + 2 * 0.2 * 0.75 + 2 * 0.4 * 0.8 + 2 * 0.2 * 1.0 + 0.2 * 0.5  # + w_concept * P(item)
+    jackets = 2 * (0.4 + 0.2) + 2 * 0.2 * 1.0 + 2 * 0.4 * 0.8 + 2 * 0.2 * 0.75
+    wool = 2 * 0.4 * 0.6 + 2 * 0.2 * 1.0 + 0.2 * 0.9
+    assert dict((t, s) for t, s, _ in out["categories"]) == {"coats": pytest.approx(coats),
+                                                             "jackets": pytest.approx(jackets)}
+    assert out["material"][0][1] == pytest.approx(wool)
+
+
+def test_out_of_vocabulary_falls_back_to_edit_distance(kv):
+    post = PostText("p", [("caption", ["zarra"], [], [])])
+    out = labels(ranker(kv), post)
+    # tf 1, idf of an unknown word = the highest idf (2.0); lev(zarra, zara) = 1; caption weight 2
+    assert out == {"brands": [("zara", pytest.approx(2.0 / (1 + (2 * 1) ** 2) * (1 + 0.8)), pytest.approx(100.0))]}
+
+
+def test_edit_distance_baseline(kv):
+    post = PostText("p", [("caption", ["jacket", "wol"], [], []), ("comment", ["zara"], [], [])])
+    out = labels(ranker(kv, BASELINE), post)
+    assert out["categories"] == [("jackets", pytest.approx(2.0), pytest.approx(100.0))]
+    assert out["material"] == [("wool", pytest.approx(2 * (1 - 1 / 4)), pytest.approx(100.0))]
+    assert out["brands"] == [("zara", pytest.approx(1.0), pytest.approx(100.0))]
+
+
+def test_per_token_terms_keeps_each_tokens_best(kv):
+    out = labels(ranker(kv, per_token_terms=1), POST)
+    assert dict((t, s) for t, s, _ in out["categories"]) == {"coats": pytest.approx(15.0), "jackets": pytest.approx(20.0)}
+
+
+def test_hashtag_words_use_hashtag_weight_and_phrases_match(kv):
+    onto = TinyOntology({"subcategories": {"wool_coat": ("wool coat",), "coat": ("coat",)}}, {})
+    r = Ranker(TermSpace.build(onto, Lexicon()), RankConfig(), Embedding(kv))
+    post = PostText("p", [("caption", [], ["wool", "coat"], [])])
+    assert post_occurrences(post, r.config, r.terms.phrases, r.terms.max_phrase) == [
+        ("wool", 3.0), ("coat", 3.0), ("wool coat", 3.0)]
+    out = dict((t, s) for t, s, _ in labels(r, post)["subcategories"])
+    # tf 1/3 each; idf wool 1, coat 1.5, phrase 1.25 (mean); phrase vector (coat + wool)/|.|, cos .707 to each
+    half = 0.5  # cos^2
+    assert out["wool_coat"] == pytest.approx(3 * 10 * 1.25 / 3 + 3 * half * 1.5 / 3 + 3 * half * 1.0 / 3)
+    assert out["coat"] == pytest.approx(3 * 10 * 1.5 / 3 + 3 * half * 1.25 / 3)
+
+
+def _naive(r: Ranker, post: PostText, kv) -> np.ndarray:
+    """Per-pair reference of Ranker.score for one post (same definitions, plain loops)."""
+    cfg, terms = r.config, r.terms
+    occ = post_occurrences(post, cfg, terms.phrases, terms.max_phrase)
+    counts = {}
+    for tok, _ in occ:
+        counts[tok] = counts.get(tok, 0) + 1
+    emb = Embedding(kv)
+    tfidf = {t: counts[t] / len(occ) * emb.idf([t])[0] for t in counts}
+    top_tfidf = max(tfidf.values())
+    scores = np.zeros(len(terms.term_text))
+    for tok, w in dict.fromkeys(occ):
+        tv, tok_has = emb.vectors([tok])
+        vals = []
+        for j, term in enumerate(terms.term_text):
+            both = r.formula != BASELINE and tok_has[0] and terms.has_vector[j]
+            exact = tok == term
+            if both:
+                cos = float(tv[0] @ terms.vectors[j])
+                if cos < cfg.min_cosine and not exact:
+                    continue
+                if r.formula == "multiplicative":
+                    v = w * (cfg.exact_boost if exact else 1) * cos ** 2
+                else:
+                    v = w * (cfg.w_cosine * max(cos, 0) + cfg.w_term * exact)
+            else:
+                lev = _python_distance(tok, term)
+                if lev > int(cfg.max_edit_ratio * max(len(tok), len(term))):
+                    continue
+                sim = 1 - lev / max(len(tok), len(term), 1)
+                if r.formula == "multiplicative":
+                    v = 1 / (1 + (w * lev) ** 2)
+                elif r.formula == "linear":
+                    v = w * (cfg.w_cosine * sim + cfg.w_term * exact)
+                else:
+                    v = w * sim
+            if v > 0:
+                vals.append((j, v))
+        for f in range(len(terms.facets)):
+            best = sorted((x for x in vals if terms.term_facet[x[0]] == f), key=lambda x: (-x[1], x[0]))
+            for j, v in best[:cfg.per_token_terms]:
+                if r.formula == "multiplicative":
+                    scores[j] += max(tfidf[tok], 1e-4) * v
+                elif r.formula == "linear":
+                    scores[j] += v + w * cfg.w_tfidf * tfidf[tok] / top_tfidf
+                else:
+                    scores[j] += v
+    return r._concepts(terms.label_scores(scores[None, :]))[0]
+
+
+@pytest.mark.parametrize("formula", ["multiplicative", "linear", BASELINE])
+def test_vectorised_scores_equal_naive_per_pair_loop(formula):
+    rng = np.random.default_rng(3)
+    words = ["coat", "jacket", "wool", "dress", "silk", "blouse", "boots", "heels", "zara", "mango", "love", "nice"]
+    kv = tiny_vectors({w: tuple(rng.normal(size=6)) for w in words}, {w: float(rng.uniform(1, 3)) for w in words})
+    onto = TinyOntology(
+        {"categories": {"coats": ("coat", "parka"), "dresses": ("dress", "gown"), "shoes": ("boots", "heels")},
+         "subcategories": {"wool_coat": ("wool coat",), "silk_blouse": ("silk blouse", "blouse")},
+         "material": {"wool": ("wool",), "silk": ("silk", "satin")},
+         "brands": {"zara": ("zara",), "mango": ("mango",), "gucci": ("gucci",)}},
+        {"wool": {"material": 0.7}, "zara": {"brand": 0.9}, "gown": {"item": 0.4}})
+    pick = random.Random(5)
+    vocab = words + ["parca", "gucci", "guci", "woool", "xyz"]
+    posts = [PostText(f"p{i}", [(field, [pick.choice(vocab) for _ in range(pick.randint(0, 6))],
+                                 [pick.choice(vocab) for _ in range(pick.randint(0, 3))],
+                                 [pick.choice(vocab)] if pick.random() < 0.3 else [])
+                                for field in pick.sample(["caption", "comment", "comment", "hashtags"], 3)])
+             for i in range(12)]
+    r = Ranker(TermSpace.build(onto, Lexicon()), RankConfig(formula=formula, per_token_terms=2, min_cosine=0.1),
+               Embedding(kv) if formula != BASELINE else None, formula=formula)
+    fast = r.score(posts)
+    for p, post in enumerate(posts):
+        np.testing.assert_allclose(fast[p], _naive(r, post, kv), rtol=1e-5, atol=1e-9)
+    # the Arrow path (tokens.parquet batches) gives the same occurrences
+    table = pa.table({"post_id": [p.post_id for p in posts for _ in p.rows],
+                      "field": [row[0] for p in posts for row in p.rows],
+                      "tokens": [row[1] for p in posts for row in p.rows],
+                      "segmented": [row[2] for p in posts for row in p.rows],
+                      "handles": [row[3] for p in posts for row in p.rows]})
+    occ, ids = Occurrences.from_table(table, r.config, r.terms)
+    assert ids == [p.post_id for p in posts]
+    np.testing.assert_allclose(r.score_occurrences(occ), fast, rtol=1e-9, atol=1e-12)
+
+
+def test_levenshtein_matches_dynamic_programming():
+    rng = random.Random(1)
+    a = ["".join(rng.choice("abcdé") for _ in range(rng.randint(0, 12))) for _ in range(60)]
+    b = ["".join(rng.choice("abcdé") for _ in range(rng.randint(0, 12))) for _ in range(40)] + a[:5]
+    ia, ib = np.meshgrid(np.arange(len(a)), np.arange(len(b)), indexing="ij")
+    ref = np.array([_python_distance(a[i], b[j]) for i, j in zip(ia.ravel(), ib.ravel())])
+    assert np.array_equal(distances(a, b, ia.ravel(), ib.ravel()), ref)
+    i, j, d = close_pairs(a, b, 0.3)
+    want = {(x, y) for x, y, r in zip(ia.ravel(), ib.ravel(), ref) if r <= int(0.3 * max(len(a[x]), len(b[y])))}
+    assert set(zip(i.tolist(), j.tolist())) == want
+    assert _python_distance("kitten", "sitting") == 3 and distances(["kitten"], ["sitting"], [0], [0])[0] == 3
