@@ -142,7 +142,8 @@ def bench_models(repeats: int, image_size: int = 64, batch: int = 32) -> None:
             # ratio implied by the heads' own extra cost (least-disturbed runs), immune to backbone noise
             implied = (base_best + decode[head].best - decode["base"].best) / base_best
             print(
-                f"{backbone:>8} {head:>7}: forward {statistics.median(forward[head]):8.1f} ({min(forward[head]):.1f}) ms"
+                f"{backbone:>8} {head:>7}: "
+                f"forward {statistics.median(forward[head]):8.1f} ({min(forward[head]):.1f}) ms"
                 f"  decode {decode[head]} ms  ratio to base: per round x{paired:.3f}, from head cost x{implied:.4f}",
                 flush=True,
             )

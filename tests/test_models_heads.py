@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 from fashion.models import BaseHead, FashionModel, Hints, LabelSpace, LayersHead, PruningHead
-from fashion.models.registry import _head_builder
+from fashion.models.registry import head_builder
 from tests.reference_heads import reference_layers, reference_pruning
 
 HEADS = {"pruning": (PruningHead, reference_pruning), "layers": (LayersHead, reference_layers)}
@@ -100,7 +100,7 @@ def single_and_multi_spaces():
 def test_model_decode_uses_the_right_ranges_and_hints(kind, scenario):
     space = single_and_multi_spaces()[scenario]
     torch.manual_seed(5)
-    model = FashionModel(nn.Identity(), D, space, _head_builder(kind, 0.2, 0.03, "relu"), fc_width=D).double()
+    model = FashionModel(nn.Identity(), D, space, head_builder(kind, 0.2, 0.03, "relu"), fc_width=D).double()
     generator = torch.Generator().manual_seed(5)
     batch = 10
     category, attribute = random_hints(generator, batch, space.num_categories, space.num_attributes)

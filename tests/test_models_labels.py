@@ -102,7 +102,9 @@ def test_hints_empty_and_validation():
     assert Hints.empty(2, single).subcategory is None
     with pytest.raises(ValueError, match="single-class"):
         Hints(
-            torch.zeros(2, 3, dtype=torch.bool), torch.zeros(2, 4, dtype=torch.bool), torch.zeros(2, 1, dtype=torch.bool)
+            torch.zeros(2, 3, dtype=torch.bool),
+            torch.zeros(2, 4, dtype=torch.bool),
+            torch.zeros(2, 1, dtype=torch.bool),
         ).validate(2, single)
 
 

@@ -17,7 +17,6 @@ from typing import Callable, Sequence
 
 import torch
 from torch import nn
-from torch.nn import functional as F
 
 from fashion.models.labels import ranges_to_mask
 

@@ -62,7 +62,9 @@ class LabelSpace:
             self, "attribute_range", _ranges("attribute_range", self.attribute_range, categories, len(attributes))
         )
         if (self.subcategories is None) != (self.subcategory_range is None):
-            raise LabelSpaceError("subcategories and subcategory_range must be given together (multi-class) or not at all")
+            raise LabelSpaceError(
+                "subcategories and subcategory_range must be given together (multi-class) or not at all"
+            )
         if self.subcategories is not None:
             subcategories = _names("subcategories", self.subcategories)
             object.__setattr__(self, "subcategories", subcategories)

@@ -33,7 +33,7 @@ def available_models() -> dict[str, list[str]]:
     return {"backbones": sorted(BACKBONES), "heads": sorted(HEADS)}
 
 
-def _head_builder(
+def head_builder(
     head: str, alpha: float, beta: float, activation: str
 ) -> Callable[[int, int, Sequence[Sequence[int]]], nn.Module]:
     if head == "base":
@@ -79,7 +79,7 @@ def get_model(
         extractor,
         feature_dim,
         space,
-        _head_builder(head, alpha, beta, output_activation),
+        head_builder(head, alpha, beta, output_activation),
         fc_width=fc_width,
         dropout=float(dropout),
         output_activation=output_activation,
