@@ -86,7 +86,7 @@ def generate(workdir: Path, n_posts: int, cpp: float, seed: int, ontology_root: 
     return {"posts": sum(c[0] for c in counts), "comments": sum(c[1] for c in counts)}
 
 
-def _subset(workdir: Path, out: Path, n_posts: int) -> int:
+def _subset(workdir: Path, out: Path, n_posts: int) -> None:
     """The first n_posts posts and their comments, for the throughput measurements."""
     out.mkdir(parents=True, exist_ok=True)
     posts = pq.read_table(workdir / "posts.parquet").slice(0, n_posts)
@@ -99,7 +99,6 @@ def _subset(workdir: Path, out: Path, n_posts: int) -> int:
         kept.append(table.filter(mask))
     comments = pa.concat_tables(kept)
     pq.write_table(comments, out / "comments.parquet")
-    return posts.num_rows + comments.num_rows - posts.column("caption").null_count
 
 
 def naive_loop(texts: list[str]) -> float:
@@ -186,7 +185,7 @@ def main() -> None:
         from fashion.text.normalize import NormalizeConfig
 
         sub = workdir / "subset"
-        n_texts = _subset(workdir, sub, args.throughput_posts)
+        _subset(workdir, sub, args.throughput_posts)
         ontology = load_ontology(str(ROOT / "ontology"))
         texts = pq.read_table(sub / "comments.parquet", columns=["text"]).column("text").to_pylist()
         texts = (pq.read_table(sub / "posts.parquet", columns=["caption"]).column("caption").to_pylist() + texts)

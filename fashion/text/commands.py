@@ -1,7 +1,6 @@
 """`fashion normalize | embed | rank | annotate`: the text-mining steps without DVC."""
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
