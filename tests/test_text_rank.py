@@ -214,3 +214,18 @@ def test_levenshtein_matches_dynamic_programming():
     want = {(x, y) for x, y, r in zip(ia.ravel(), ib.ravel(), ref) if r <= int(0.3 * max(len(a[x]), len(b[y])))}
     assert set(zip(i.tolist(), j.tolist())) == want
     assert _python_distance("kitten", "sitting") == 3 and distances(["kitten"], ["sitting"], [0], [0])[0] == 3
+
+
+@pytest.mark.parametrize("batch_posts, batch_rows", [(1, 1), (2, 3), (10, 100)])
+def test_post_tables_never_split_a_post(tmp_path, batch_posts, batch_rows):
+    import pyarrow.parquet as pq
+
+    from fashion.text.posts import iter_post_tables
+
+    ids = ["a"] * 5 + ["b"] + ["c"] * 7
+    pq.write_table(pa.table({"post_id": ids, "field": ["comment"] * 13, "tokens": [["x"]] * 13,
+                             "segmented": [[]] * 13, "handles": [[]] * 13}), tmp_path / "t.parquet")
+    batches = [t.column("post_id").to_pylist() for t in iter_post_tables(tmp_path / "t.parquet", batch_posts,
+                                                                         batch_rows=batch_rows)]
+    assert [x for b in batches for x in b] == ids
+    assert all(sum(p in b for b in batches) == 1 for p in "abc")

@@ -72,7 +72,8 @@ def iter_post_tables(path: str | Path, batch_posts: int, batch_rows: int = 100_0
         if pending_posts > batch_posts:
             merged = pa.concat_tables(pending).combine_chunks()
             cut = _last_post_start(merged)  # the last post may continue in the next batch
-            yield merged.slice(0, cut)
+            if cut:
+                yield merged.slice(0, cut)
             pending = [merged.slice(cut)]
             pending_posts = 1
     if pending:
