@@ -1,0 +1,336 @@
+"""fashion.train on tiny in-memory benchmarks (16 images, 32 px, CPU)."""
+import dataclasses
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from fashion import train as T
+from fashion.data.benchmark import Benchmark
+from fashion.models import LabelSpace
+
+CATEGORIES = ["c0", "c1", "c2", "c3"]
+ATTRIBUTES = [f"material:m{i}" for i in range(5)] + [f"pattern:p{i}" for i in range(5)]
+SUBCATEGORIES = [f"s{i}" for i in range(6)]
+ATTRIBUTE_RANGE = [[0, 1, 2, 5], [2, 3, 6], [4, 7, 8], [1, 9]]
+SUBCATEGORY_RANGE = [[0, 1], [2], [3, 4], [5]]
+KS_KEYS = {"p@1", "p@3", "p@5", "r@1", "r@3", "r@5"}
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """One intra-op thread: on small shared CPUs extra OpenMP threads mostly wait for each other."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def make_space(multi: bool) -> LabelSpace:
+    return LabelSpace(
+        categories=CATEGORIES,
+        attributes=ATTRIBUTES,
+        attribute_range=ATTRIBUTE_RANGE,
+        subcategories=SUBCATEGORIES if multi else None,
+        subcategory_range=SUBCATEGORY_RANGE if multi else None,
+    )
+
+
+def make_bench(split: str, n: int, multi: bool, seed: int, size: int = 32) -> Benchmark:
+    """Learnable toy data: the category decides which colour channel is bright; labels in range."""
+    rng = np.random.default_rng(seed)
+    category = rng.integers(0, len(CATEGORIES), n)
+    images = rng.integers(0, 80, (n, size, size, 3)).astype(np.uint8)
+    images[np.arange(n), :, :, category % 3] += 170
+    attributes = np.zeros((n, len(ATTRIBUTES)), dtype=np.float32)
+    subcategories = np.zeros((n, len(SUBCATEGORIES)), dtype=np.float32) if multi else None
+    for i, k in enumerate(category):
+        attributes[i, rng.choice(ATTRIBUTE_RANGE[k], size=2, replace=False)] = 1.0
+        if multi:
+            subcategories[i, rng.choice(SUBCATEGORY_RANGE[k])] = 1.0
+    offset = 0 if split == "train" else 1000
+    return Benchmark(
+        dataset="instagram" if multi else "deepfashion",
+        split=split,
+        labels="truth",
+        images=images,
+        category=np.eye(len(CATEGORIES), dtype=np.float32)[category],
+        attributes=attributes,
+        subcategories=subcategories,
+        rows=np.arange(n) + offset,
+        image_names=[f"img_{offset + i}.jpg" for i in range(n)],
+        post_ids=[str(offset + i) for i in range(n)] if multi else None,
+        category_names=CATEGORIES,
+        attribute_names=ATTRIBUTES,
+        subcategory_names=SUBCATEGORIES if multi else None,
+        attribute_range=ATTRIBUTE_RANGE,
+        subcategory_range=SUBCATEGORY_RANGE if multi else None,
+    )
+
+
+def mined_annotations(*benches: Benchmark) -> pd.DataFrame:
+    """Text-mined labels per post (annotations.parquet shape): the true category ranked 1, a wrong one 2."""
+    rows = []
+    for bench in benches:
+        for i, post in enumerate(bench.post_ids):
+            k = int(bench.category[i].argmax())
+            rows.append((post, "categories", 1, CATEGORIES[k]))
+            rows.append((post, "categories", 2, CATEGORIES[(k + 1) % len(CATEGORIES)]))
+            rows.append((post, "subcategories", 1, SUBCATEGORIES[SUBCATEGORY_RANGE[k][0]]))
+            group, value = ATTRIBUTES[ATTRIBUTE_RANGE[k][0]].split(":")
+            rows.append((post, group, 1, value))
+    frame = pd.DataFrame(rows, columns=["post_id", "facet", "rank", "term"])
+    return frame.assign(score=1.0, share=100.0)
+
+
+def make_inputs(multi: bool, n_train: int = 16, n_val: int = 8) -> T.RunInputs:
+    train, val = make_bench("train", n_train, multi, 0), make_bench("val", n_val, multi, 1)
+    return T.RunInputs(make_space(multi), train, val, mined_annotations(train, val) if multi else None)
+
+
+def make_config(multi: bool, backbone: str = "resnet18", head: str = "pruning", **overrides) -> T.TrainConfig:
+    settings = dict(epochs=1, batch_size=8, fc_width=16, lr=0.01, progress=False)
+    settings.update(overrides)
+    return T.TrainConfig("instagram" if multi else "deepfashion", backbone, head, **settings)
+
+
+def paths_for(root: Path, config: T.TrainConfig, live: bool = True) -> T.RunPaths:
+    """Standard layout under root; live=False skips dvclive (its start-up costs seconds)."""
+    paths = T.RunPaths.standard(root, config.dataset, config.run_name)
+    return paths if live else dataclasses.replace(paths, live_dir=None)
+
+
+def assert_contract_shape(run_metrics: dict, per_class: dict, config: T.TrainConfig, multi: bool) -> None:
+    """docs/contracts.md "Run metrics": keys, types and value ranges."""
+    outputs = {"attributes", "categories"} | ({"subcategories"} if multi else set())
+    assert set(run_metrics) == {
+        "dataset", "backbone", "head", "scenario", "epochs", "train_loss", "val_seconds_per_batch",
+        "val_batch_size", "paper", "leakage_free", "baseline",
+    }
+    assert (run_metrics["dataset"], run_metrics["backbone"], run_metrics["head"]) == (
+        config.dataset, config.backbone, config.head,
+    )
+    assert run_metrics["scenario"] == ("multi" if multi else "single")
+    assert run_metrics["epochs"] == config.epochs
+    assert run_metrics["val_batch_size"] == config.eval_batch_size
+    assert run_metrics["train_loss"] > 0 and run_metrics["val_seconds_per_batch"] > 0
+    sources = {"paper": "text" if multi else "truth", "leakage_free": "text" if multi else "predicted"}
+    for protocol, source in sources.items():
+        section = run_metrics[protocol]
+        assert set(section) == {"hint_source", "loss"} | outputs
+        assert section["hint_source"] == source
+        assert section["loss"] > 0
+        for output in outputs:
+            assert set(section[output]) == KS_KEYS
+            assert all(0.0 <= v <= 1.0 for v in section[output].values())
+    assert set(run_metrics["baseline"]) == {"attributes"}
+    assert set(run_metrics["baseline"]["attributes"]) == KS_KEYS
+    names = {"categories": CATEGORIES, "attributes": ATTRIBUTES, "subcategories": SUBCATEGORIES}
+    assert set(per_class) == {"paper", "leakage_free"}
+    for protocol in per_class.values():
+        assert set(protocol) == outputs
+        for output, values in protocol.items():
+            assert list(values) == sorted(names[output])  # write_json sorts keys
+            assert all(v is None or 0.0 <= v <= 1.0 for v in values.values())
+
+
+# --------------------------------------------------------------------------------------------
+# Building blocks
+
+
+def test_rank_batches_shard_each_global_batch_like_distributed_sampler():
+    order = np.arange(10)
+    assert [b.tolist() for b in T.rank_batches(order, 4, 0, 1)] == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    rank0 = [b.tolist() for b in T.rank_batches(np.arange(12), 4, 0, 2)]
+    rank1 = [b.tolist() for b in T.rank_batches(np.arange(12), 4, 1, 2)]
+    assert rank0 == [[0, 2], [4, 6], [8, 10]] and rank1 == [[1, 3], [5, 7], [9, 11]]
+    # a global batch of 5 on 2 ranks is padded from the start of the order: equal shares
+    assert [b.tolist() for b in T.rank_batches(order[:5], 5, 1, 2)] == [[1, 3, 0]]
+    # a last batch that would leave a rank one sample (BatchNorm cannot train on it) is merged
+    assert [b.tolist() for b in T.rank_batches(order[:9], 4, 0, 1)] == [[0, 1, 2, 3], [4, 5, 6, 7, 8]]
+    assert [b.tolist() for b in T.rank_batches(order, 4, 1, 2)] == [[1, 3], [5, 7, 9]]
+
+
+def test_epoch_order_is_a_seeded_permutation_per_epoch():
+    first = T.epoch_order(50, 7, 0)
+    assert sorted(first.tolist()) == list(range(50))
+    assert np.array_equal(first, T.epoch_order(50, 7, 0))
+    assert not np.array_equal(first, T.epoch_order(50, 7, 1))
+    assert not np.array_equal(first, T.epoch_order(50, 8, 0))
+
+
+def test_channel_stats_and_normalizer_match_a_float_computation():
+    images = np.random.default_rng(3).integers(0, 256, (5, 6, 7, 3)).astype(np.uint8)
+    mean, std = T.channel_stats(images, chunk=2)
+    as_float = images.astype(np.float64) / 255
+    np.testing.assert_allclose(mean, as_float.mean(axis=(0, 1, 2)))
+    np.testing.assert_allclose(std, as_float.std(axis=(0, 1, 2)))
+    x = T.Normalizer(mean, std, torch.device("cpu"))(images[1:3])
+    expected = (as_float[1:3].transpose(0, 3, 1, 2) - np.reshape(mean, (1, 3, 1, 1))) / np.reshape(std, (1, 3, 1, 1))
+    assert x.shape == (2, 3, 6, 7) and x.dtype == torch.float32
+    np.testing.assert_allclose(x.numpy(), expected, rtol=1e-5, atol=1e-5)
+    # a constant channel is centred, not divided by zero
+    flat = np.full((2, 4, 4, 3), 9, dtype=np.uint8)
+    assert T.channel_stats(flat)[1] == [1.0, 1.0, 1.0]
+
+
+def test_config_rejects_bad_values():
+    with pytest.raises(ValueError, match="loss"):
+        T.TrainConfig("deepfashion", "resnet18", "base", loss="l1")
+    with pytest.raises(ValueError, match="epochs"):
+        T.TrainConfig("deepfashion", "resnet18", "base", epochs=0)
+
+
+def test_predicted_hints_cost_one_encode_per_batch():
+    inputs = make_inputs(multi=False)
+    config = make_config(False)
+    model = T.build_model(config, inputs.space)
+    calls = []
+    original = model.encode
+    model.encode = lambda images: calls.append(len(images)) or original(images)
+    normalize = T.Normalizer(*T.channel_stats(inputs.train.images), torch.device("cpu"))
+    plan = T.leakage_free_plan(inputs.val, "deepfashion", 0, None)
+    assert plan.source == "predicted"
+    result = T.evaluate_protocol(model, inputs.val, inputs.space, plan, normalize, 3, "mse")
+    assert calls == [3, 3, 2]
+    assert result.scores["attributes"].shape == (8, len(ATTRIBUTES))
+
+
+# --------------------------------------------------------------------------------------------
+# Training
+
+
+def test_training_has_real_gradient_flow_and_lowers_the_loss(tmp_path):
+    inputs = make_inputs(multi=False)
+    config = make_config(False, head="layers", epochs=4, lr=0.02, weight_decay=0.0)
+    initial = {k: v.clone() for k, v in T.build_model(config, inputs.space).state_dict().items()}
+    fitted = T.fit(config, inputs, paths_for(tmp_path, config, live=False))
+    losses = [h["train_loss"] for h in fitted.history]
+    assert losses[-1] < losses[0]
+    model = fitted.model
+    for name in ("backbone.conv1.weight", "fc.0.weight", "category_head.linear.weight", "attribute_head.weight"):
+        grad = model.get_parameter(name).grad
+        assert grad is not None and grad.abs().sum() > 0, name
+        assert not torch.equal(model.get_parameter(name).detach(), initial[name]), name
+
+
+ARCHITECTURES = [
+    pytest.param(backbone, head, multi, marks=[pytest.mark.slow] if backbone == "vgg16" and (head, multi) != ("layers", True) else [])
+    for backbone in ("resnet18", "vgg16")
+    for head in ("base", "pruning", "layers")
+    for multi in (False, True)
+]
+
+
+@pytest.mark.parametrize("backbone, head, multi", ARCHITECTURES)
+def test_one_epoch_per_architecture_writes_contract_outputs(tmp_path, backbone, head, multi):
+    inputs = make_inputs(multi)
+    config = make_config(multi, backbone, head)
+    paths = paths_for(tmp_path, config)
+    returned = T.run(config, inputs, paths)
+    run_metrics = json.loads(paths.metrics_file.read_text())
+    per_class = json.loads(paths.per_class_file.read_text())
+    assert run_metrics == returned
+    assert_contract_shape(run_metrics, per_class, config, multi)
+    state = torch.load(paths.model_file, weights_only=True)
+    assert set(state) == set(T.build_model(config, inputs.space).state_dict())
+    assert (paths.live_dir / "plots" / "metrics" / "val" / "p@3.tsv").is_file()
+
+
+def test_bce_with_imagenet_normalisation_trains_on_logits(tmp_path):
+    inputs = make_inputs(multi=False)
+    config = make_config(False, head="base", loss="bce", normalization="imagenet")
+    run_metrics = T.run(config, inputs, paths_for(tmp_path, config, live=False))
+    assert T.build_model(config, inputs.space).category_head.activation_name == "none"
+    assert math.isfinite(run_metrics["train_loss"]) and run_metrics["paper"]["loss"] > 0
+    saved = json.loads((paths_for(tmp_path, config).model_dir / "model.json").read_text())
+    assert saved["normalization"]["mean"] == list(T.IMAGENET_MEAN)
+
+
+def test_kill_and_resume_gives_the_same_weights(tmp_path):
+    inputs = make_inputs(multi=False)
+    # dropout makes the torch RNG matter: resuming without restoring it would change the masks
+    config = make_config(False, head="pruning", epochs=2, dropout=0.5)
+    straight = T.fit(config, inputs, paths_for(tmp_path / "straight", config))
+
+    killed_paths = paths_for(tmp_path / "killed", config)
+
+    def kill_in_second_epoch(epoch, step, loss):
+        if epoch == 1 and step == 0:
+            raise KeyboardInterrupt  # the process dies after one update of epoch 2
+
+    with pytest.raises(KeyboardInterrupt):
+        T.fit(config, inputs, killed_paths, on_batch_end=kill_in_second_epoch)
+    assert not killed_paths.model_file.exists()
+    checkpoint = torch.load(killed_paths.checkpoint, weights_only=True)
+    assert checkpoint["epoch"] == 1
+
+    resumed = T.fit(config, inputs, killed_paths)
+    assert resumed.resumed_from == 1
+    expected, got = straight.model.state_dict(), resumed.model.state_dict()
+    assert expected.keys() == got.keys()
+    for name in expected:
+        assert torch.equal(expected[name], got[name]), name
+    assert resumed.history == straight.history
+    loss_log = (killed_paths.live_dir / "plots" / "metrics" / "train" / "loss.tsv").read_text().splitlines()
+    assert [row.split("\t")[0] for row in loss_log] == ["step", "0", "1"]
+
+
+def test_resume_continues_for_more_epochs_but_not_after_a_settings_change(tmp_path):
+    inputs = make_inputs(multi=False)
+    config = make_config(False, head="base")
+    paths = paths_for(tmp_path, config, live=False)
+    T.fit(config, inputs, paths)
+    longer = T.fit(make_config(False, head="base", epochs=2), inputs, paths)
+    assert longer.resumed_from == 1 and len(longer.history) == 2
+    changed = T.fit(make_config(False, head="base", epochs=2, lr=0.05), inputs, paths)
+    assert changed.resumed_from == 0
+
+
+def test_unreadable_checkpoint_is_reported_with_its_path(tmp_path):
+    inputs = make_inputs(multi=False)
+    config = make_config(False, head="base")
+    paths = paths_for(tmp_path, config, live=False)
+    paths.model_dir.mkdir(parents=True)
+    paths.checkpoint.write_bytes(b"not a checkpoint")
+    with pytest.raises(T.TrainError, match="checkpoint.pt"):
+        T.fit(config, inputs, paths)
+
+
+def test_checkpoint_holds_rng_states_and_sampler_order_and_loads_weights_only(tmp_path):
+    inputs = make_inputs(multi=False)
+    config = make_config(False, head="base")
+    paths = paths_for(tmp_path, config, live=False)
+    T.fit(config, inputs, paths)
+    state = torch.load(paths.checkpoint, weights_only=True)
+    assert {"model", "optimizer", "epoch", "rng", "next_order", "config", "history"} <= set(state)
+    assert set(state["rng"]) == {"torch", "cuda", "numpy", "python"}
+    assert torch.equal(state["next_order"], torch.from_numpy(T.epoch_order(16, config.seed, 1)))
+    assert state["config"] == config.resume_key()
+
+
+def test_dvclive_leaves_dvc_files_and_experiments_alone(tmp_path, monkeypatch):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run([sys.executable, "-m", "dvc", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "init"], cwd=repo, check=True
+    )
+    monkeypatch.chdir(repo)
+    inputs = make_inputs(multi=False)
+    config = make_config(False, head="base")
+    T.run(config, inputs, T.RunPaths.standard(Path("."), config.dataset, config.run_name))
+    assert not (repo / "dvc.yaml").exists()
+    assert not list(repo.rglob("dvc.yaml"))
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, check=True, capture_output=True, text=True)
+    changed = {line[3:].split("/")[0] for line in status.stdout.splitlines()}
+    assert changed == {"models/", "metrics/", "dvclive/"} or changed == {"models", "metrics", "dvclive"}
+    refs = subprocess.run(["git", "for-each-ref"], cwd=repo, check=True, capture_output=True, text=True)
+    assert "exps" not in refs.stdout
