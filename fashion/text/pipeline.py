@@ -78,7 +78,7 @@ def predict(ranker: Ranker, posts: Sequence[PostText], k: int, batch_posts: int)
     """post_id -> facet -> top-k label keys."""
     out: dict[str, dict[str, list[str]]] = {}
     for batch in _batches(posts, batch_posts):
-        tops = top_k(ranker.score(batch), ranker.terms, k)
+        tops = top_k(ranker.score(batch), ranker.terms, k, min_relative=ranker.config.min_relative_score)
         for post, facets in zip(batch, tops):
             out[post.post_id] = {f: [term for term, _, _ in picked] for f, picked in facets.items()}
     return out
@@ -105,7 +105,8 @@ def rank_corpus(tokens_path: str | Path, vectors_path: str | Path, ontology, out
         try:
             for table in iter_post_tables(tokens_path, config.batch_posts, batch_rows=20_000):
                 occ, post_ids = Occurrences.from_table(table, config, terms)
-                tops = top_k_arrays(ranker.score_occurrences(occ), terms, config.top_k)
+                tops = top_k_arrays(ranker.score_occurrences(occ), terms, config.top_k,
+                                    min_relative=config.min_relative_score)
                 out = _annotation_table(post_ids, tops, terms)
                 if out.num_rows:
                     writer.write_table(out)
@@ -164,7 +165,8 @@ def annotate(caption: str, comments: Sequence[str], hashtags: Sequence[str], vec
         rows.append(("comment", text.tokens, text.segmented, text.handles))
     terms = TermSpace.build(ontology, normalizer.lexicon)
     ranker = Ranker(terms, config, Embedding(kv))
-    tops = top_k(ranker.score([PostText("annotate", rows)]), terms, config.top_k)[0]
+    tops = top_k(ranker.score([PostText("annotate", rows)]), terms, config.top_k,
+                 min_relative=config.min_relative_score)[0]
     return {key: [{"term": term, "score": round(score, 6), "share": round(share, 2)}
                   for term, score, share in tops.get(facet, [])]
             for key, facet in ANNOTATE_FACETS}

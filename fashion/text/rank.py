@@ -8,12 +8,16 @@ Formulas (per post d, field f with weight w_f, token t, term o; tfidf' = max(tfi
   by (1 + max P(concept | keyword)) from the concept lexicon, or by 0.5 when it has none.
 * ``linear`` (the paper): s = w_f * (w_cosine * cos+(t, o) + w_term * [t == o]
   + w_tfidf * tfidf_d(t) / max_t' tfidf_d(t')), with 1 - levenshtein / longer length standing in
-  for the cosine when a vector is missing; labels with any signal get + w_concept * P(concept).
+  for the cosine when a vector is missing; a term scores the MAX of s over the post's tokens (a
+  sum lets dozens of loosely similar comment words outvote one exact mention: on the demo world
+  category precision@1 fell from 0.71 to 0.30); labels with any signal get + w_concept * P(concept).
 * ``edit_distance`` (the evaluation baseline, Hammar et al.): s = w_f * (1 - levenshtein / longer
   length); no embeddings, no tf-idf.
 
 Each (token, field weight) adds its ``per_token_terms`` best terms per facet (the authors' top-10);
-a term's post score is the sum over the post's tokens; a label scores the max over its keywords.
+a term's post score is the sum over the post's tokens (linear: the max); a label scores the max
+over its keywords. Listed are the top ``top_k`` labels per facet scoring at least
+``min_relative_score`` x the facet's best (0 lists all k, as the authors did).
 A pair carries signal only when the words are equal, their cosine reaches ``min_cosine``, or
 (without vectors) they are within ``max_edit_ratio`` edits per character; a post with no signal
 for a facet gets no rows for it.
@@ -60,6 +64,7 @@ class RankConfig:
     min_cosine: float = 0.5
     max_edit_ratio: float = 0.25
     exact_boost: float = 10.0
+    min_relative_score: float = 0.4  # list a label only at >= this x the facet's best score (0: authors)
     caption_weight: float = 2.0
     comment_weight: float = 1.0
     usertags_weight: float = 1.0
@@ -446,25 +451,36 @@ class Ranker:
         keep = order[(rank_in_group < cfg.per_token_terms) & (value[order] > 0)]
         pair_matrix = sp.csr_matrix((value[keep], (c_tw[keep], cols[keep])), shape=(len(tw_tok), n_terms))
 
-        if self.formula == "multiplicative":
-            post_weights = np.maximum(tfidf, 1e-4)
-        else:
-            post_weights = np.ones(len(e_post))
-        e_post = e_post.astype(np.int64)
-        posts_matrix = sp.csr_matrix((post_weights, (e_post, e_tw)), shape=(n_posts, len(tw_tok)))
-        term_scores = (posts_matrix @ pair_matrix).toarray()                   # [P, T]
-        if self.formula == "linear" and cfg.w_tfidf:
-            # tf-idf part: w_f * w_tfidf * tfidf / post max, added for each kept (token, term)
-            post_max = np.zeros(n_posts)
-            np.maximum.at(post_max, e_post, tfidf)
-            scaled = tfidf / np.where(post_max[e_post] > 0, post_max[e_post], 1.0)
-            tfidf_matrix = sp.csr_matrix((tw_w[e_tw] * cfg.w_tfidf * scaled, (e_post, e_tw)),
-                                         shape=(n_posts, len(tw_tok)))
-            mask = pair_matrix.copy()
-            mask.data[:] = 1.0
-            term_scores += (tfidf_matrix @ mask).toarray()
-        labels = terms.label_scores(term_scores)                                # [P, L]
-        return self._concepts(labels)
+        if self.formula == "linear":
+            return self._concepts(self._linear_max(n_posts, e_post, e_tw, tfidf, tw_w, c_tw[keep], cols[keep],
+                                                   value[keep]))
+        # multiplicative and edit distance: each (token, weight) adds its kept pairs, one sparse product
+        post_weights = np.maximum(tfidf, 1e-4) if self.formula == "multiplicative" else np.ones(len(e_post))
+        posts_matrix = sp.csr_matrix((post_weights, (e_post, e_tw)), shape=(n_posts, len(tw_tok)))  # [P, TW]
+        term_scores = (posts_matrix @ pair_matrix).toarray()                                         # [P, T]
+        return self._concepts(terms.label_scores(term_scores))
+
+    def _linear_max(self, n_posts, e_post, e_tw, tfidf, tw_w, k_tw, k_col, k_val) -> np.ndarray:
+        """Linear formula: a term scores the best (max) over the post's (token, weight) entries of
+        pair value + w_f * w_tfidf * tfidf / post max tfidf. Entries are expanded against their
+        kept pairs (sorted by token-weight) and reduced with a scatter-max. -> [P, L]"""
+        terms, cfg = self.terms, self.config
+        n_terms = len(terms.term_text)
+        post_max = np.zeros(n_posts)
+        np.maximum.at(post_max, e_post, tfidf)
+        scaled = tfidf / np.where(post_max[e_post] > 0, post_max[e_post], 1.0)
+        order = np.argsort(k_tw, kind="stable")
+        k_tw, k_col, k_val = k_tw[order], k_col[order], k_val[order]
+        counts = np.bincount(k_tw, minlength=len(tw_w))
+        first = np.r_[0, np.cumsum(counts)[:-1]]             # first kept pair of each (token, weight)
+        per_entry = counts[e_tw]
+        entry = np.repeat(np.arange(len(e_tw)), per_entry)   # [X] entry of each expanded pair
+        within = np.arange(per_entry.sum()) - np.repeat(np.r_[0, np.cumsum(per_entry)[:-1]], per_entry)
+        pair = first[e_tw][entry] + within                   # [X] kept pair
+        value = k_val[pair] + (tw_w[e_tw] * cfg.w_tfidf * scaled)[entry]
+        flat = np.zeros(n_posts * n_terms)
+        np.maximum.at(flat, e_post[entry].astype(np.int64) * n_terms + k_col[pair], value)
+        return terms.label_scores(flat.reshape(n_posts, n_terms))
 
     def _pair_values(self, w, cols, cos, lev, exact, tok_len) -> np.ndarray:
         cfg = self.config
@@ -491,11 +507,11 @@ class Ranker:
 
 
 # -- top-k rows -----------------------------------------------------------------------------------
-def top_k_arrays(scores: np.ndarray, terms: TermSpace, k: int, facets: Iterable[str] | None = None
-                 ) -> dict[str, tuple[np.ndarray, ...]]:
+def top_k_arrays(scores: np.ndarray, terms: TermSpace, k: int, facets: Iterable[str] | None = None,
+                 min_relative: float = 0.0) -> dict[str, tuple[np.ndarray, ...]]:
     """facet -> (post index, rank 1.., label index, score, share %) arrays of the top-k labels with
-    signal. Ties break by ontology order (stable sort); share = score / sum of the post's listed
-    scores in that facet * 100."""
+    signal and at least ``min_relative`` x the facet's best score. Ties break by ontology order
+    (stable sort); share = score / sum of the post's listed scores in that facet * 100."""
     out = {}
     for facet in facets or terms.facets:
         sl = terms.facet_slice(facet)
@@ -504,7 +520,7 @@ def top_k_arrays(scores: np.ndarray, terms: TermSpace, k: int, facets: Iterable[
             continue
         order = np.argsort(-block, axis=1, kind="stable")[:, :k]                 # [P, k]
         best = np.take_along_axis(block, order, axis=1)
-        listed = best > 0
+        listed = (best > 0) & (best >= min_relative * best[:, :1])
         totals = np.where(listed, best, 0.0).sum(axis=1, keepdims=True)
         shares = 100.0 * best / np.where(totals > 0, totals, 1.0)
         post, rank = np.nonzero(listed)
@@ -512,11 +528,11 @@ def top_k_arrays(scores: np.ndarray, terms: TermSpace, k: int, facets: Iterable[
     return out
 
 
-def top_k(scores: np.ndarray, terms: TermSpace, k: int, facets: Iterable[str] | None = None
-          ) -> list[dict[str, list[tuple[str, float, float]]]]:
+def top_k(scores: np.ndarray, terms: TermSpace, k: int, facets: Iterable[str] | None = None,
+          min_relative: float = 0.0) -> list[dict[str, list[tuple[str, float, float]]]]:
     """Per post: facet -> [(label key, score, share %)] best first; facets without signal absent."""
     out: list[dict] = [{} for _ in range(scores.shape[0])]
-    for facet, (post, _, label, score, share) in top_k_arrays(scores, terms, k, facets).items():
+    for facet, (post, _, label, score, share) in top_k_arrays(scores, terms, k, facets, min_relative).items():
         for p, j, s, sh in zip(post.tolist(), label.tolist(), score.tolist(), share.tolist()):
             out[p].setdefault(facet, []).append((terms.label_keys[j], s, sh))
     return out
