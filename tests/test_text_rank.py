@@ -235,3 +235,14 @@ def test_post_tables_never_split_a_post(tmp_path, batch_posts, batch_rows):
                                                                          batch_rows=batch_rows)]
     assert [x for b in batches for x in b] == ids
     assert all(sum(p in b for b in batches) == 1 for p in "abc")
+
+
+def test_all_but_the_top_removes_mean_and_top_direction():
+    kv = tiny_vectors({"x": (10, 1, 0), "y": (10, -1, 0), "z": (10, 0, 1)}, {"x": 1.0, "y": 1.0, "z": 1.0})
+    raw, _ = Embedding(kv).vectors(["x", "y", "z"])
+    assert raw[0] @ raw[1] > 0.97  # one narrow cone
+    # centred: x (0, 1, -1/3), y (0, -1, -1/3), z (0, 0, 2/3); top direction (0, 1, 0) removed
+    post, has = Embedding(kv, remove_components=1).vectors(["x", "y", "z", "x y"])
+    np.testing.assert_allclose(post[:3], [[0, 0, -1], [0, 0, -1], [0, 0, 1]], atol=1e-6)
+    np.testing.assert_allclose(post[3], [0, 0, -1], atol=1e-6)  # a phrase averages processed words
+    assert has.all()

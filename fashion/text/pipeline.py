@@ -92,7 +92,7 @@ def rank_corpus(tokens_path: str | Path, vectors_path: str | Path, ontology, out
     kv = load_vectors(vectors_path)
     lexicon = Lexicon.from_ontology(ontology)
     terms = TermSpace.build(ontology, lexicon)
-    ranker = Ranker(terms, config, Embedding(kv))
+    ranker = Ranker(terms, config, Embedding(kv, config.remove_components))
     truth = None
     if truth_path is not None and Path(truth_path).exists():
         truth = load_truth(truth_path, terms.facets)
@@ -164,7 +164,7 @@ def annotate(caption: str, comments: Sequence[str], hashtags: Sequence[str], vec
         text = normalizer.normalize(comment)
         rows.append(("comment", text.tokens, text.segmented, text.handles))
     terms = TermSpace.build(ontology, normalizer.lexicon)
-    ranker = Ranker(terms, config, Embedding(kv))
+    ranker = Ranker(terms, config, Embedding(kv, config.remove_components))
     tops = top_k(ranker.score([PostText("annotate", rows)]), terms, config.top_k,
                  min_relative=config.min_relative_score)[0]
     return {key: [{"term": term, "score": round(score, 6), "share": round(share, 2)}
