@@ -43,6 +43,7 @@ class HashtagSegmenter(wordsegment.Segmenter):
         self.taught_count = counts[min(TAUGHT_RANK, len(counts) - 1)]
         self._memo: dict[str, tuple[str, ...]] = {}
         self.phrase_units: dict[str, tuple[float, tuple[str, ...]]] = {}  # "leatherjacket" -> (count, words)
+        self._table: dict | None = None
 
     @classmethod
     def clean(cls, text: str) -> str:
@@ -63,6 +64,7 @@ class HashtagSegmenter(wordsegment.Segmenter):
                 if self.phrase_units.get(joined, (0.0, ()))[0] < count:
                     self.phrase_units[joined] = (count, parts)
         self._memo.clear()
+        self._table = None
 
     def teach_corpus(self, counts: Mapping[str, int], min_count: int = 3) -> int:
         """Add the corpus' word frequencies, rescaled to the model's total; returns words raised."""
@@ -79,6 +81,7 @@ class HashtagSegmenter(wordsegment.Segmenter):
                 self.unigrams[key] = n * scale
                 raised += 1
         self._memo.clear()
+        self._table = None
         return raised
 
     def split(self, hashtag: str) -> tuple[str, ...]:
@@ -97,26 +100,38 @@ class HashtagSegmenter(wordsegment.Segmenter):
         return words
 
 
+    def _scores(self) -> dict[str, tuple[float, tuple[str, ...] | None]]:
+        """piece -> (log10 probability, phrase words or None), rebuilt after teaching."""
+        if self._table is None:
+            log_total = math.log10(self.total)
+            table = {w: (math.log10(c) - log_total, None) for w, c in self.unigrams.items() if c > 0}
+            for joined, (count, words) in self.phrase_units.items():
+                logp = math.log10(count) - log_total
+                if joined not in table or table[joined][0] < logp:
+                    table[joined] = (logp, words)
+            self._table = table
+        return self._table
+
     def _viterbi(self, text: str) -> tuple[str, ...]:
         """Most probable split under the unigram model: best[i] = max_j best[j] + log P(text[j:i]);
         a taught phrase unit ("leatherjacket" -> leather jacket) competes as one piece."""
-        unigrams, units, total, limit = self.unigrams, self.phrase_units, self.total, self.limit
+        table = self._scores()
+        unknown = 1.0 - math.log10(self.total)  # wordsegment's penalty: 10 / (total * 10 ** len)
+        limit = self.limit
         n = len(text)
-        best = [0.0] + [-math.inf] * n
+        best = [0.0] * (n + 1)
         back: list[tuple[int, tuple[str, ...] | None]] = [(0, None)] * (n + 1)
         for i in range(1, n + 1):
+            top, top_j, top_words = -math.inf, 0, None
             for j in range(max(0, i - limit), i):
-                piece = text[j:i]
-                count = unigrams.get(piece)
-                # wordsegment's penalty for unknown words: 10 / (total * 10 ** len)
-                logp = math.log10(count / total) if count else 1.0 - math.log10(total) - len(piece)
-                words = None
-                unit = units.get(piece)
-                if unit is not None and math.log10(unit[0] / total) > logp:
-                    logp, words = math.log10(unit[0] / total), unit[1]
-                score = best[j] + logp
-                if score > best[i]:
-                    best[i], back[i] = score, (j, words)
+                hit = table.get(text[j:i])
+                if hit is None:
+                    score, words = best[j] + unknown - (i - j), None
+                else:
+                    score, words = best[j] + hit[0], hit[1]
+                if score > top:
+                    top, top_j, top_words = score, j, words
+            best[i], back[i] = top, (top_j, top_words)
         out: list[str] = []
         i = n
         while i > 0:
@@ -139,4 +154,5 @@ def build_segmenter(ontology_phrases: Iterable[str], corpus_counts: Mapping[str,
     joined = {"".join(segmenter.clean(w) for w in split_words(p)) for p in phrases if len(split_words(p)) > 1}
     segmenter.teach_words(p for p in phrases if len(split_words(p)) > 1 or segmenter.clean(p) not in joined)
     segmenter.teach_words(slang, count=segmenter.taught_count * 10)
+    segmenter._scores()  # build the log-probability table now, not inside the first text
     return segmenter
