@@ -25,10 +25,12 @@ from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 from tqdm import tqdm
 
 from fashion.io import atomic_path
-from fashion.text.posts import iter_post_texts
+from fashion.text.posts import iter_post_tables, post_changes
 
 MODELS = ("word2vec", "fasttext")
 IDF_ATTR = "idf"
@@ -75,21 +77,55 @@ class CorpusFile:
 
 
 def write_corpus_file(tokens_path: str | Path, out_path: Path, progress: bool = False) -> CorpusFile:
-    """One line per post (space-separated words; tokens never hold whitespace) + document frequencies."""
+    """One line per post (its rows' tokens then segmented words, space-separated) + document
+    frequencies over posts. Vectorised per batch of posts with Arrow; posts without words are skipped."""
     df: Counter = Counter()
     posts = tokens = 0
+    bar = tqdm(desc="corpus", unit="post", disable=not progress, mininterval=1.0)
     with open(out_path, "w", encoding="utf-8") as fh:
-        for post in tqdm(iter_post_texts(tokens_path), desc="corpus", unit="post", disable=not progress,
-                         mininterval=1.0):
-            words = [w for w in post.words() if w and not any(c.isspace() for c in w)]
-            if not words:
+        for table in iter_post_tables(tokens_path, batch_posts=20_000, batch_rows=200_000):
+            words, word_post, n_posts = _post_words(table)
+            bar.update(n_posts)
+            if len(words) == 0:
                 continue
-            fh.write(" ".join(words))
-            fh.write("\n")
-            df.update(set(words))
-            posts += 1
+            # document frequency: distinct (post, word) pairs, counted per word
+            encoded = words.dictionary_encode()
+            ids = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            vocab = encoded.dictionary.to_pylist()
+            pairs = np.unique(word_post * len(vocab) + ids)
+            counts = np.bincount(pairs % len(vocab), minlength=len(vocab))
+            df.update(dict(zip(vocab, counts.tolist())))
+            # one line per post: offsets of each post's run of words
+            offsets = np.searchsorted(word_post, np.arange(n_posts + 1)).astype(np.int32)
+            lines = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), words), " ")
+            lines = pc.filter(lines, pc.greater(pc.utf8_length(lines), 0))
+            if len(lines):
+                fh.write("\n".join(lines.to_pylist()))
+                fh.write("\n")
+            posts += len(lines)
             tokens += len(words)
+    bar.close()
     return CorpusFile(out_path, posts, tokens, df)
+
+
+def _post_words(table: pa.Table) -> tuple[pa.Array, np.ndarray, int]:
+    """Words of a batch in corpus order (row, then tokens before segmented) and their post index."""
+    change = post_changes(table)
+    row_post = np.cumsum(change) - 1
+    parts, keys = [], []
+    for column_rank, column in enumerate(("tokens", "segmented")):
+        lists = table.column(column).combine_chunks()
+        flat = pc.list_flatten(lists).cast(pa.string())
+        parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+        parts.append(flat)
+        keys.append(parent * 2 + column_rank)
+    words = pa.concat_arrays(parts)
+    key = np.concatenate(keys)
+    keep = pc.and_(pc.greater(pc.utf8_length(words), 0),
+                   pc.invert(pc.match_substring_regex(words, r"\s"))).to_numpy(zero_copy_only=False)
+    order = np.argsort(key, kind="stable")           # row order; tokens, then segmented, in place
+    order = order[keep[order]]
+    return words.take(pa.array(order)), row_post[key[order] // 2], int(change.sum())
 
 
 def train_vectors(corpus: CorpusFile, config: EmbedConfig):

@@ -24,14 +24,6 @@ class PostText:
     post_id: str
     rows: list[tuple[str, Sequence[str], Sequence[str], Sequence[str]]]
 
-    def words(self) -> list[str]:
-        """Tokens and segmented hashtag words of every row, in row order (the embedding corpus)."""
-        out: list[str] = []
-        for _, tokens, segmented, _ in self.rows:
-            out.extend(tokens or ())
-            out.extend(segmented or ())
-        return out
-
 
 def open_tokens(path: str | Path, columns: Sequence[str] = ROW_COLUMNS) -> pq.ParquetFile:
     path = Path(path)
@@ -42,22 +34,6 @@ def open_tokens(path: str | Path, columns: Sequence[str] = ROW_COLUMNS) -> pq.Pa
     if missing:
         raise TokensError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
     return pf
-
-
-def iter_post_texts(path: str | Path, batch_rows: int = 100_000) -> Iterator[PostText]:
-    """Posts in file order; rows of one post are consecutive (the normalize stage writes them so)."""
-    pf = open_tokens(path)
-    current: PostText | None = None
-    for batch in pf.iter_batches(batch_size=batch_rows, columns=list(ROW_COLUMNS)):
-        cols = [batch.column(i).to_pylist() for i in range(len(ROW_COLUMNS))]
-        for pid, field, tokens, segmented, handles in zip(*cols):
-            if current is None or pid != current.post_id:
-                if current is not None:
-                    yield current
-                current = PostText(pid, [])
-            current.rows.append((field, tokens or [], segmented or [], handles or []))
-    if current is not None:
-        yield current
 
 
 def iter_post_tables(path: str | Path, batch_posts: int, batch_rows: int = 100_000) -> Iterator[pa.Table]:
@@ -82,7 +58,8 @@ def iter_post_tables(path: str | Path, batch_posts: int, batch_rows: int = 100_0
             yield merged.combine_chunks()
 
 
-def _post_changes(table: pa.Table) -> np.ndarray:
+def post_changes(table: pa.Table) -> np.ndarray:
+    """[rows] bool: True where a row starts a new post."""
     ids = table.column("post_id").combine_chunks()
     n = len(ids)
     change = np.ones(n, dtype=bool)
@@ -92,8 +69,8 @@ def _post_changes(table: pa.Table) -> np.ndarray:
 
 
 def _count_posts(table: pa.Table) -> int:
-    return int(_post_changes(table).sum()) if table.num_rows else 0
+    return int(post_changes(table).sum()) if table.num_rows else 0
 
 
 def _last_post_start(table: pa.Table) -> int:
-    return int(np.flatnonzero(_post_changes(table))[-1])
+    return int(np.flatnonzero(post_changes(table))[-1])

@@ -38,7 +38,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from fashion.text.levenshtein import close_pairs
-from fashion.text.posts import PostText
+from fashion.text.posts import PostText, post_changes
 from fashion.text.terms import RERANK_KINDS, TermSpace
 
 FORMULAS = ("multiplicative", "linear")
@@ -335,13 +335,9 @@ class Occurrences:
     def from_table(cls, table: pa.Table, config: RankConfig, terms: TermSpace) -> tuple["Occurrences", list[str]]:
         """Vectorised twin of ``from_posts`` for tokens.parquet rows (whole posts, consecutive rows).
         Returns the occurrences and the batch's post ids."""
-        n_rows = table.num_rows
-        pid = table.column("post_id").combine_chunks()
-        change = np.ones(n_rows, dtype=bool)
-        if n_rows > 1:
-            change[1:] = pc.not_equal(pid.slice(1), pid.slice(0, n_rows - 1)).to_numpy(zero_copy_only=False)
+        change = post_changes(table)
         row_post = np.cumsum(change) - 1
-        post_ids = pc.filter(pid, pa.array(change)).to_pylist()
+        post_ids = pc.filter(table.column("post_id").combine_chunks(), pa.array(change)).to_pylist()
         field = table.column("field").combine_chunks().dictionary_encode()
         names = field.dictionary.to_pylist()
         codes = field.indices.to_numpy(zero_copy_only=False)
