@@ -182,3 +182,15 @@ def test_normalize_corpus_missing_column_names_the_file(tmp_path, ontology):
 def test_count_words_skips_hashtags_handles_urls():
     counts = count_words(pa.array(["Wool coat #woolcoat @zara https://x.io/a coat", None]))
     assert counts == {"wool": 1, "coat": 2}
+
+
+def test_posts_with_only_tags_keep_their_rows(tmp_path, ontology):
+    posts = [("p1", None, ["silkblouse"]), ("p2", "hello", []), ("p3", None, ["silkdress"])]
+    _write(tmp_path, posts, [("p2", "c1", "nice")])
+    out = tmp_path / "tokens.parquet"
+    normalize_corpus(tmp_path / "posts.parquet", tmp_path / "comments.parquet", out, ontology,
+                     NormalizeConfig(workers=1, row_group_rows=1), progress=False)
+    rows = pq.read_table(out).to_pylist()
+    assert [(r["post_id"], r["field"]) for r in rows] == [("p1", "hashtags"), ("p2", "caption"), ("p2", "comment"),
+                                                          ("p3", "hashtags")]
+    assert rows[0]["segmented"] == ["silk", "blouse"] and rows[3]["segmented"] == ["silk", "dress"]

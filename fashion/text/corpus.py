@@ -49,17 +49,6 @@ class CorpusError(ValueError):
     """An input file lacks a column or is unreadable: message names the file and the reason."""
 
 
-@dataclass(frozen=True)
-class RowSpec:
-    """One output row before normalisation: its text (caption/comment) or tag list."""
-
-    post_id: str
-    field: str
-    text_id: str
-    text: str | None = None
-    tags: tuple[str, ...] = ()
-
-
 def _require(path: Path, needed: tuple[str, ...]) -> pq.ParquetFile:
     if not path.exists():
         raise CorpusError(f"{path}: not found")
@@ -104,10 +93,11 @@ def _post_table(posts_path: Path) -> pa.Table:
 
 
 def _comment_batches(comments_path: Path, post_ids: pa.ChunkedArray, batch_rows: int
-                     ) -> tuple[int, Iterator[tuple[np.ndarray, list, list, list]]]:
-    """Comments in posts.parquet order: yields (post index, post ids, comment ids, texts) batches.
+                     ) -> tuple[int, Iterator[tuple[np.ndarray, pa.Array, pa.Array, pa.Array]]]:
+    """Comments in posts.parquet order: yields (post key, post ids, comment ids, texts) batches.
 
-    Post index -1 marks orphans (post not in posts.parquet); they come last, grouped by post id.
+    The post key is the post's index in posts.parquet; orphans (post not in posts.parquet) get
+    keys from len(posts) up, one per orphan post id in id order, and come last.
     Files already grouped in post order stream batch by batch; others are sorted in memory.
     """
     pf = _require(comments_path, ("post_id", "comment_id", "text"))
@@ -123,64 +113,24 @@ def _comment_batches(comments_path: Path, post_ids: pa.ChunkedArray, batch_rows:
         offset = 0
         for batch in pf.iter_batches(batch_size=batch_rows, columns=cols):
             rows = batch.num_rows
-            yield (index[offset:offset + rows], batch.column(0).to_pylist(), batch.column(1).to_pylist(),
-                   batch.column(2).to_pylist())
+            yield (index[offset:offset + rows], batch.column(0), batch.column(1), batch.column(2))
             offset += rows
 
     def sorted_in_memory():
         table = pf.read(columns=cols)
-        key = np.where(index < 0, len(post_ids), index)
-        orphan_rank = np.zeros(n, dtype=np.int64)
+        key = index.copy()
         if orphans:
-            orphan_ids = pc.take(table.column("post_id"), pa.array(np.flatnonzero(index < 0)))
-            order_ids = np.argsort(np.asarray(orphan_ids.to_pylist(), dtype=object), kind="stable")
-            ranks = np.empty(len(order_ids), dtype=np.int64)
-            ranks[order_ids] = np.arange(len(order_ids))
-            orphan_rank[index < 0] = ranks
-        order = np.lexsort((np.arange(n), orphan_rank, key))
+            orphan_rows = np.flatnonzero(index < 0)
+            orphan_ids = pc.take(table.column("post_id"), pa.array(orphan_rows)).to_pylist()
+            ranks = {pid: r for r, pid in enumerate(sorted(set(orphan_ids)))}
+            key[orphan_rows] = len(post_ids) + np.array([ranks[pid] for pid in orphan_ids], dtype=np.int64)
+        order = np.argsort(key, kind="stable")
         for start in range(0, n, batch_rows):
-            take = pa.array(order[start:start + batch_rows])
-            part = table.take(take)
-            yield (index[order[start:start + batch_rows]], part.column(0).to_pylist(),
-                   part.column(1).to_pylist(), part.column(2).to_pylist())
+            part = table.take(pa.array(order[start:start + batch_rows])).combine_chunks()
+            yield (key[order[start:start + batch_rows]], part.column(0).chunk(0), part.column(1).chunk(0),
+                   part.column(2).chunk(0))
 
     return orphans, (streamed() if ordered else sorted_in_memory())
-
-
-def iter_row_specs(posts: pa.Table, comment_batches: Iterator[tuple[np.ndarray, list, list, list]]
-                   ) -> Iterator[RowSpec]:
-    """Output rows in their final order (see module docstring)."""
-    post_ids = posts.column("post_id").to_pylist()
-    captions = posts.column("caption").to_pylist()
-    tags = posts.column("hashtags").to_pylist()
-    usertags = posts.column("usertags").to_pylist() if "usertags" in posts.column_names else [None] * len(post_ids)
-    pending: list[tuple[int, str, str, str | None]] = []
-    it = iter(comment_batches)
-
-    def next_batch() -> bool:
-        for idx, pids, cids, texts in it:
-            pending.extend(zip(idx.tolist(), pids, cids, texts))
-            if pending:
-                pending.reverse()  # pop() from the end keeps file order
-                return True
-        return False
-
-    for i, pid in enumerate(post_ids):
-        if captions[i] is not None:
-            yield RowSpec(pid, "caption", f"{pid}/caption", text=captions[i])
-        if tags[i]:
-            yield RowSpec(pid, "hashtags", f"{pid}/hashtags", tags=tuple(t for t in tags[i] if t))
-        if usertags[i]:
-            yield RowSpec(pid, "usertags", f"{pid}/usertags", tags=tuple(t for t in usertags[i] if t))
-        while pending or next_batch():
-            idx, cpid, cid, text = pending[-1]
-            if idx != i:
-                break
-            pending.pop()
-            yield RowSpec(cpid, "comment", str(cid), text=text if text is not None else "")
-    while pending or next_batch():
-        idx, cpid, cid, text = pending.pop()
-        yield RowSpec(cpid, "comment", str(cid), text=text if text is not None else "")
 
 
 # -- workers ---------------------------------------------------------------------------------
@@ -191,55 +141,155 @@ def _normalize_chunk(texts: list[str]) -> list[NormalizedText]:
     return _WORKER.normalize_many(texts)
 
 
-class _Writer:
-    """Accumulates rows and writes them as Parquet row groups."""
-
-    def __init__(self, path: Path, row_group_rows: int):
-        self.writer = pq.ParquetWriter(path, TOKENS_SCHEMA, compression="zstd")
-        self.row_group_rows = row_group_rows
-        self.columns: dict[str, list] = {name: [] for name in TOKENS_SCHEMA.names}
-        self.rows = 0
-
-    def add(self, spec: RowSpec, result: NormalizedText) -> None:
-        c = self.columns
-        c["post_id"].append(spec.post_id)
-        c["field"].append(spec.field)
-        c["text_id"].append(spec.text_id)
-        c["lang"].append(result.lang)
-        c["tokens"].append(result.tokens)
-        c["hashtags"].append(result.hashtags)
-        c["segmented"].append(result.segmented)
-        c["emojis"].append(result.emojis)
-        c["handles"].append(result.handles)
-        if len(c["post_id"]) >= self.row_group_rows:
-            self.flush()
-
-    def flush(self) -> None:
-        n = len(self.columns["post_id"])
-        if n:
-            self.writer.write_table(pa.table(self.columns, schema=TOKENS_SCHEMA), row_group_size=n)
-            self.rows += n
-            self.columns = {name: [] for name in TOKENS_SCHEMA.names}
-
-    def close(self) -> None:
-        self.flush()
-        self.writer.close()
-
-
-def _tag_row(normalizer: TextNormalizer, spec: RowSpec, caption: NormalizedText | None) -> NormalizedText | None:
+def _tag_row(normalizer: TextNormalizer, field: str, tags: tuple[str, ...], caption: NormalizedText | None
+             ) -> NormalizedText | None:
     """Rows built from tag lists: post hashtags missing from the caption, or user tags."""
-    if spec.field == "hashtags":
+    if field == "hashtags":
         seen = set(caption.hashtags) if caption is not None else set()
-        extra = [t.lower().lstrip("#") for t in spec.tags]
+        extra = [t.lower().lstrip("#") for t in tags]
         extra = [t for t in dict.fromkeys(extra) if t and t not in seen]
         if not extra:
             return None
         lang = caption.lang if caption is not None else "en"
         words = normalizer.normalize_hashtags(extra, lang)
         return NormalizedText(lang, [], extra, words, [], [])
-    names = [t.lower().lstrip("@") for t in spec.tags]
+    names = [t.lower().lstrip("@") for t in tags]
     names = [t for t in names if t]
+    if not names:
+        return None
     return NormalizedText("und", names, [], [], [], names)
+
+
+@dataclass
+class _Block:
+    """Rows of consecutive posts: captions and comments (text rows), plus the posts' tag lists."""
+
+    lo: int                   # posts [lo, hi) of posts.parquet (orphan keys come after len(posts))
+    hi: int
+    post_key: np.ndarray      # [R] post key of each text row
+    kind: np.ndarray          # [R] 0 caption, 3 comment (tag rows get 1 hashtags, 2 usertags)
+    post_id: pa.Array         # [R]
+    text_id: pa.Array         # [R]
+    text: pa.Array            # [R] (no nulls)
+
+
+FIELD_OF_KIND = ("caption", "hashtags", "usertags", "comment")
+
+
+def _blocks(posts: pa.Table, comment_batches, block_rows: int) -> Iterator[_Block]:
+    """Text rows in post order, cut into blocks of about ``block_rows`` rows at post boundaries."""
+    n_posts = posts.num_rows
+    pid = posts.column("post_id").combine_chunks()
+    captions = posts.column("caption").combine_chunks()
+    pending: list[tuple[np.ndarray, pa.Array, pa.Array, pa.Array]] = []
+    pending_rows = 0
+    next_post = 0
+
+    def caption_rows(lo: int, hi: int):
+        cap = captions.slice(lo, hi - lo)
+        has = pc.is_valid(cap)
+        rows = np.flatnonzero(has.to_numpy(zero_copy_only=False)) + lo
+        ids = pc.filter(pid.slice(lo, hi - lo), has)
+        return (rows.astype(np.int64), ids, pc.binary_join_element_wise(ids, pa.scalar("/caption"), ""),
+                pc.filter(cap, has))
+
+    def make(lo: int, hi: int, comments) -> _Block:
+        c_rows, c_ids, c_tids, c_text = caption_rows(min(lo, n_posts), min(hi, n_posts))
+        keys = [c_rows] + [c[0] for c in comments]
+        return _Block(lo, hi, np.concatenate(keys).astype(np.int64),
+                      np.concatenate([np.zeros(len(c_rows), np.int8)] + [np.full(len(c[0]), 3, np.int8) for c in comments]),
+                      pa.concat_arrays([c_ids.cast(pa.string())] + [c[1].cast(pa.string()) for c in comments]),
+                      pa.concat_arrays([c_tids.cast(pa.string())] + [c[2].cast(pa.string()) for c in comments]),
+                      pa.concat_arrays([c_text.cast(pa.string())] + [pc.fill_null(c[3].cast(pa.string()), "")
+                                                                     for c in comments]))
+
+    for keys, c_pid, c_cid, c_text in comment_batches:
+        start = 0
+        while start < len(keys):
+            # comments up to the end of the posts reached so far belong to the pending block
+            cut_post = int(keys[start]) + 1
+            stop = int(np.searchsorted(keys, cut_post - 1, side="right"))
+            part = (keys[start:stop], c_pid.slice(start, stop - start), c_cid.slice(start, stop - start),
+                    c_text.slice(start, stop - start))
+            pending.append(part)
+            pending_rows += stop - start
+            start = stop
+            if pending_rows >= block_rows:
+                hi = max(next_post, cut_post)
+                yield make(next_post, hi, pending)
+                next_post, pending, pending_rows = hi, [], 0
+    yield make(next_post, max(next_post, n_posts,
+                              int(pending[-1][0][-1]) + 1 if pending and len(pending[-1][0]) else 0), pending)
+
+
+# -- normalisation ---------------------------------------------------------------------------
+_LIST = pa.list_(pa.string())
+
+
+def _result_columns(results: list[NormalizedText]) -> dict[str, pa.Array]:
+    return {"lang": pa.array([r.lang for r in results], pa.string()),
+            "tokens": pa.array([r.tokens for r in results], _LIST),
+            "hashtags": pa.array([r.hashtags for r in results], _LIST),
+            "segmented": pa.array([r.segmented for r in results], _LIST),
+            "emojis": pa.array([r.emojis for r in results], _LIST),
+            "handles": pa.array([r.handles for r in results], _LIST)}
+
+
+class _Normalized:
+    """Unique texts of a block with their results (some pending in the pool)."""
+
+    def __init__(self, block: _Block, unique: list[str], indices: np.ndarray, known: dict[int, NormalizedText],
+                 jobs: list):
+        self.block, self.unique, self.indices, self.known, self.jobs = block, unique, indices, known, jobs
+
+    def results(self) -> list[NormalizedText]:
+        out = dict(self.known)
+        for positions, job in self.jobs:
+            out.update(zip(positions, job.get() if hasattr(job, "get") else job))
+        return [out[i] for i in range(len(self.unique))]
+
+
+def _block_table(normalizer: TextNormalizer, posts: pa.Table, done: _Normalized) -> pa.Table:
+    """Output rows of a block: text rows + tag rows, ordered by post, field, file order."""
+    block = done.block
+    results = done.results()
+    cols = {name: arr.take(pa.array(done.indices)) for name, arr in _result_columns(results).items()}
+    text_table = pa.table({"post_id": block.post_id, "field": pa.array([FIELD_OF_KIND[k] for k in block.kind.tolist()],
+                                                                          pa.string()),
+                           "text_id": block.text_id, **cols}, schema=TOKENS_SCHEMA)
+    keys, kinds = [block.post_key], [block.kind.astype(np.int64)]
+    # tag rows of the block's posts (need the caption's result: its language and hashtags)
+    lo, hi = min(block.lo, posts.num_rows), min(block.hi, posts.num_rows)
+    caption_of = {int(k): results[int(i)] for k, kind, i in zip(block.post_key.tolist(), block.kind.tolist(),
+                                                                 done.indices.tolist()) if kind == 0}
+    extra = {name: [] for name in TOKENS_SCHEMA.names}
+    extra_keys, extra_kinds = [], []
+    tag_columns = [("hashtags", 1)] + ([("usertags", 2)] if "usertags" in posts.column_names else [])
+    for column, kind in tag_columns:
+        values = posts.column(column).slice(lo, max(hi - lo, 0)).to_pylist()
+        ids = posts.column("post_id").slice(lo, max(hi - lo, 0)).to_pylist()
+        for offset, (pid, tags) in enumerate(zip(ids, values)):
+            if not tags:
+                continue
+            field = FIELD_OF_KIND[kind]
+            row = _tag_row(normalizer, field, tuple(t for t in tags if t), caption_of.get(lo + offset))
+            if row is None:
+                continue
+            extra_keys.append(lo + offset)
+            extra_kinds.append(kind)
+            for name, value in (("post_id", pid), ("field", field), ("text_id", f"{pid}/{field}"), ("lang", row.lang),
+                                ("tokens", row.tokens), ("hashtags", row.hashtags), ("segmented", row.segmented),
+                                ("emojis", row.emojis), ("handles", row.handles)):
+                extra[name].append(value)
+    tables = [text_table]
+    if extra_keys:
+        tables.append(pa.table(extra, schema=TOKENS_SCHEMA))
+        keys.append(np.array(extra_keys, dtype=np.int64))
+        kinds.append(np.array(extra_kinds, dtype=np.int64))
+    table = pa.concat_tables(tables).combine_chunks()
+    key, kind = np.concatenate(keys), np.concatenate(kinds)
+    order = np.lexsort((np.arange(len(key)), kind, key))
+    return table.take(pa.array(order))
 
 
 def normalize_corpus(posts_path: str | Path, comments_path: str | Path, out_path: str | Path, ontology,
@@ -273,73 +323,62 @@ def normalize_corpus(posts_path: str | Path, comments_path: str | Path, out_path
         _WORKER = normalizer  # inherited by the fork()ed workers
         pool = mp.get_context("fork").Pool(workers)
 
-    def chunks() -> Iterator[tuple[list[RowSpec], list[str], list[int]]]:
-        """Row specs with, per text row, the position of its text among the chunk's unique texts."""
-        specs: list[RowSpec] = []
-        for spec in iter_row_specs(posts, comment_iter):
-            specs.append(spec)
-            if len(specs) >= config.chunk_texts:
-                yield _plan(specs)
-                specs = []
-        if specs:
-            yield _plan(specs)
-
-    def _plan(specs: list[RowSpec]):
-        unique: dict[str, int] = {}
-        slots: list[int] = []
-        for spec in specs:
-            if spec.text is None or spec.text in cache:
-                slots.append(-1)
+    def submit(block: _Block) -> _Normalized:
+        encoded = block.text.dictionary_encode()
+        unique = encoded.dictionary.to_pylist()
+        known: dict[int, NormalizedText] = {}
+        missing: list[int] = []
+        for i, text in enumerate(unique):
+            hit = cache.get(text)
+            if hit is None:
+                missing.append(i)
             else:
-                slots.append(unique.setdefault(spec.text, len(unique)))
-        return specs, list(unique), slots
+                known[i] = hit
+        jobs = []
+        for start in range(0, len(missing), config.chunk_texts):
+            positions = missing[start:start + config.chunk_texts]
+            texts = [unique[i] for i in positions]
+            job = pool.apply_async(_normalize_chunk, (texts,)) if pool else normalizer.normalize_many(texts)
+            jobs.append((positions, job))
+        stats["texts"] += len(block.text)
+        stats["normalized_texts"] += len(missing)
+        return _Normalized(block, unique, encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+                           known, jobs)
+
+    def finish(done: _Normalized) -> pa.Table:
+        table = _block_table(normalizer, posts, done)
+        results = done.results()
+        for i, text in enumerate(done.unique):
+            if len(cache) >= config.dedupe_cache:
+                break
+            if len(text) <= config.dedupe_max_chars and text not in cache:
+                cache[text] = results[i]
+        return table
 
     with atomic_path(out_path, suffix=".parquet") as tmp:
-        writer = _Writer(tmp, config.row_group_rows)
+        writer = pq.ParquetWriter(tmp, TOKENS_SCHEMA, compression="zstd")
         bar = tqdm(desc="normalize", unit="text", disable=not progress, mininterval=1.0)
         inflight: deque = deque()
         try:
-            last_caption: dict = {"post": None, "result": None}  # tag rows need their caption
+            def drain_one() -> None:
+                table = finish(inflight.popleft())
+                if table.num_rows:
+                    writer.write_table(table, row_group_size=max(table.num_rows, 1))
+                    stats["rows"] += table.num_rows
+                bar.update(table.num_rows)
 
-            def consume(specs, texts, slots, results) -> None:
-                for spec, slot in zip(specs, slots):
-                    if spec.text is None:
-                        caption = last_caption["result"] if last_caption["post"] == spec.post_id else None
-                        result = _tag_row(normalizer, spec, caption)
-                        if result is None:
-                            continue
-                    elif slot >= 0:
-                        result = results[slot]
-                    else:
-                        result = cache[spec.text]
-                    if spec.field == "caption":
-                        last_caption["post"], last_caption["result"] = spec.post_id, result
-                    writer.add(spec, result)
-                stats["texts"] += sum(1 for s in specs if s.text is not None)
-                stats["normalized_texts"] += len(texts)
-                for text, result in zip(texts, results):
-                    if len(cache) < config.dedupe_cache and len(text) <= config.dedupe_max_chars:
-                        cache[text] = result
-                bar.update(len(specs))
-
-            for specs, texts, slots in chunks():
-                if pool is None:
-                    consume(specs, texts, slots, normalizer.normalize_many(texts))
-                    continue
-                inflight.append((specs, texts, slots, pool.apply_async(_normalize_chunk, (texts,))))
-                while len(inflight) >= 2 * workers:
-                    s, t, sl, res = inflight.popleft()
-                    consume(s, t, sl, res.get())
+            for block in _blocks(posts, comment_iter, config.row_group_rows):
+                inflight.append(submit(block))
+                while len(inflight) > (1 if pool else 0):  # the parent prepares one block ahead
+                    drain_one()
             while inflight:
-                s, t, sl, res = inflight.popleft()
-                consume(s, t, sl, res.get())
+                drain_one()
         finally:
             bar.close()
+            writer.close()
             if pool is not None:
                 pool.terminate()
                 pool.join()
                 _WORKER = None
-        writer.close()
-    stats["rows"] = writer.rows
     stats["seconds"] = round(time.perf_counter() - started, 3)
     return stats
