@@ -70,6 +70,33 @@ def test_vectorised_head_equals_literal_reference(kind, activation, alpha, beta,
 
 
 @pytest.mark.parametrize("kind", sorted(HEADS))
+@pytest.mark.parametrize("scenario", ["one_hint_each", "one_category_space"])
+def test_one_selected_layer_per_sample_equals_literal_reference(kind, scenario):
+    """The layers head merges without a max when every sample selects exactly one layer."""
+    generator = torch.Generator().manual_seed(4)
+    num_outputs, batch = 9, 10
+    if scenario == "one_hint_each":  # every sample hints exactly one of 4 categories
+        ranges = [[0, 1, 2, 3], [2, 3, 4], [5, 6, 7], [0, 7]]
+        category = torch.zeros(batch, 4, dtype=torch.bool)
+        category[torch.arange(batch), torch.randint(0, 4, (batch,), generator=generator)] = True
+    else:  # one category: an unhinted sample selects that single layer too, without offsets
+        ranges = [[1, 3, 4, 8]]
+        category = torch.rand(batch, 1, generator=generator) < 0.5
+    head = make_head(kind, num_outputs, ranges, 0.3, 0.05, "relu", seed=4)
+    target = torch.rand(batch, num_outputs, generator=generator) < 0.4
+    features = torch.randn(batch, D, generator=generator, dtype=torch.float64, requires_grad=True)
+    weights = torch.randn(batch, num_outputs, generator=generator, dtype=torch.float64)
+    fast = head(features, category, target)
+    slow = HEADS[kind][1](head, features, category, target)
+    torch.testing.assert_close(fast, slow, rtol=1e-12, atol=1e-12)
+    for got, expected in zip(
+        torch.autograd.grad((fast * weights).sum(), [features, *head.parameters()]),
+        torch.autograd.grad((slow * weights).sum(), [features, *head.parameters()]),
+    ):
+        torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", sorted(HEADS))
 def test_float32_head_matches_reference_within_rounding(kind):
     generator = torch.Generator().manual_seed(3)
     ranges = random_ranges(generator, 4, 9)
@@ -276,6 +303,25 @@ def test_layers_overlap_ties_share_the_gradient():
     out = head(torch.tensor([[1.0, 1.0]]), torch.tensor([[True, True]]), None)
     out.sum().backward()
     torch.testing.assert_close(head.weight.grad, torch.full((2, 2), 0.5))
+
+
+def test_layers_three_way_tie_splits_the_gradient_evenly():
+    head = LayersHead(2, 1, [[0], [0], [0]], alpha=0.0, beta=0.0, activation="none")
+    with torch.no_grad():
+        head.weight.copy_(torch.tensor([[1.0, 2.0]] * 3))
+        head.bias.zero_()
+    head(torch.tensor([[1.0, 1.0]]), torch.tensor([[True, True, True]]), None).sum().backward()
+    torch.testing.assert_close(head.weight.grad, torch.full((3, 2), 1 / 3))
+    torch.testing.assert_close(head.bias.grad, torch.full((3,), 1 / 3))
+
+
+@pytest.mark.parametrize("kind", sorted(HEADS))
+def test_empty_batch(kind):
+    head = make_head(kind, 5, [[0, 1], [2]], 0.1, 0.01, "relu")
+    features = torch.zeros(0, D, dtype=torch.float64, requires_grad=True)
+    out = head(features, torch.zeros(0, 2, dtype=torch.bool), torch.zeros(0, 5, dtype=torch.bool))
+    assert out.shape == (0, 5)
+    out.sum().backward()
 
 
 @pytest.mark.parametrize("kind", sorted(HEADS))

@@ -91,10 +91,6 @@ class _HintedHead(nn.Module):
         # float so that "in the range of any hinted category" is one small matmul
         self.register_buffer("range_mask", ranges_to_mask(self.ranges, num_outputs).float(), persistent=False)  # [K,n]
 
-    def _covered(self, category_hint: torch.Tensor) -> torch.Tensor:
-        """bool [B,n]: output lies in the range of at least one hinted category."""
-        return (category_hint.to(self.range_mask.dtype) @ self.range_mask) > 0
-
     def _check(self, features: torch.Tensor, category_hint: torch.Tensor, target_hint: torch.Tensor | None) -> None:
         batch, num_categories = features.shape[0], self.range_mask.shape[0]
         if category_hint.dtype != torch.bool or tuple(category_hint.shape) != (batch, num_categories):
@@ -110,6 +106,19 @@ class _HintedHead(nn.Module):
                 f"got {target_hint.dtype} {tuple(target_hint.shape)}"
             )
 
+    def _offsets(
+        self, features: torch.Tensor, hinted: torch.Tensor, target_hint: torch.Tensor | None, dtype: torch.dtype
+    ) -> torch.Tensor:
+        """[B,n] (or [B,1] without target hints): the weight offset times sum(x), 0 for unhinted samples.
+
+        beta everywhere, alpha on hinted rows; whether a row is in range is the caller's business
+        (its output is masked or never computed)."""
+        scale = torch.where(hinted, features.sum(dim=1), 0).to(dtype)[:, None]  # [B,1]
+        alpha, beta = self.alpha.to(dtype), self.beta.to(dtype)
+        if target_hint is None:
+            return scale * beta
+        return torch.where(target_hint, alpha, beta) * scale
+
 
 class PruningHead(_HintedHead):
     """Algorithm 1 (DynamicPruning) on one linear layer, vectorised over the batch.
@@ -118,6 +127,9 @@ class PruningHead(_HintedHead):
     (output exactly 0 after the activation, and no gradient from that sample reaches the row's
     weights or bias); rows inside get +beta on their weights, hinted rows inside get +alpha
     instead. A hinted row outside every hinted range stays deactivated (the category hint wins).
+
+    Forward = the base matmul plus a few elementwise ops on [B,n]; the active mask is one small
+    matmul hints [B,K] @ range_mask [K,n], plus 1 on every row of an unhinted sample.
     """
 
     def __init__(
@@ -136,29 +148,30 @@ class PruningHead(_HintedHead):
         self, features: torch.Tensor, category_hint: torch.Tensor, target_hint: torch.Tensor | None = None
     ) -> torch.Tensor:
         self._check(features, category_hint, target_hint)
-        unhinted = ~category_hint.any(dim=1, keepdim=True)  # [B,1]
-        in_range = self._covered(category_hint)  # [B,n]; all False for unhinted samples
-        active = in_range | unhinted  # [B,n]
-        if target_hint is None:
-            hinted_rows = torch.zeros_like(in_range)
-        else:
-            hinted_rows = in_range & target_hint  # [B,n]
-        zero = self.beta.new_zeros(())
-        offset = torch.where(hinted_rows, self.alpha, torch.where(in_range, self.beta, zero))  # [B,n]
-        pre = self.linear(features) + offset.to(features.dtype) * features.sum(dim=1, keepdim=True)  # [B,n]
-        return torch.where(active, self._activation(pre), torch.zeros((), dtype=pre.dtype, device=pre.device))
+        hinted = category_hint.any(dim=1)  # [B]
+        mask_dtype = self.range_mask.dtype
+        unhinted = (~hinted).to(mask_dtype)[:, None]  # [B,1]
+        active = torch.addmm(unhinted, category_hint.to(mask_dtype), self.range_mask) > 0  # [B,n]
+        pre = self.linear(features)  # [B,n]
+        # (W + offset)·x + b = W·x + b + offset·sum(x); out-of-range offsets are masked below
+        pre = pre + self._offsets(features, hinted, target_hint, pre.dtype)
+        return torch.where(active, self._activation(pre), 0.0)
 
 
 class LayersHead(_HintedHead):
     """Algorithm 2 (DynamicLayers): one linear layer per category, sized to its range.
 
     The per-category layers are packed into one weight [S,D] (S = sum of range sizes) with
-    `owner[s]` (category of packed row s) and `output_index[s]` (its unified output). One matmul
-    evaluates every layer for every sample; per sample the hinted categories' layers are selected
-    (unhinted sample: all layers, no offsets), their rows get +beta (+alpha instead for hinted
-    outputs), and the selected outputs are merged into the unified [B,n] tensor. Where selected ranges overlap on one output the MAX is taken
-    (ties share the gradient equally).
-    Outputs covered by no selected layer are 0; an output in no category's range is always 0.
+    `owner[s]` (category of packed row s) and `output_index[s]` (its unified output). Per sample
+    the hinted categories' layers are selected (unhinted sample: all layers, no offsets), their
+    rows get +beta (+alpha instead for hinted outputs), and the selected outputs are merged into
+    the unified [B,n] tensor. Where selected ranges overlap on one output the MAX is taken (ties
+    share the gradient equally). Outputs covered by no selected layer are 0; an output in no
+    category's range is always 0.
+
+    Only selected layers are evaluated: per category, one matmul of its (contiguous) weight rows
+    with the samples that select it, so a batch with one hinted category per sample costs about
+    one base head, not K. The (category, sample) pairs are found on the host (one sync per call).
     """
 
     def __init__(
@@ -184,20 +197,11 @@ class LayersHead(_HintedHead):
         output_index = [i for r in self.ranges for i in r]
         self.register_buffer("owner", torch.tensor(owner, dtype=torch.long), persistent=False)  # [S]
         self.register_buffer("output_index", torch.tensor(output_index, dtype=torch.long), persistent=False)  # [S]
+        self._sizes = tuple(sizes)
         starts = [0]
         for size in sizes:
             starts.append(starts[-1] + size)
         self._starts = tuple(starts)
-        # slots[j, p] = j-th packed row writing output p, or S (a -inf padding row) when fewer:
-        # the max over overlapping layers becomes one row gather + amax over j, no scatter.
-        depth = max([1] + [output_index.count(p) for p in set(output_index)])
-        slots = torch.full((depth, num_outputs), total, dtype=torch.long)  # [J,n]
-        filled = [0] * num_outputs
-        for row, p in enumerate(output_index):
-            slots[filled[p], p] = row
-            filled[p] += 1
-        self.register_buffer("slots", slots.reshape(-1), persistent=False)  # [J·n]
-        self._depth = depth
 
     def category_layer(self, category: int) -> tuple[torch.Tensor, torch.Tensor, tuple[int, ...]]:
         """(weight [n_k,D], bias [n_k], unified output indices) of one category's layer (views)."""
@@ -208,23 +212,36 @@ class LayersHead(_HintedHead):
         self, features: torch.Tensor, category_hint: torch.Tensor, target_hint: torch.Tensor | None = None
     ) -> torch.Tensor:
         self._check(features, category_hint, target_hint)
-        # Work on [S,B] (packed row, sample): row gathers of contiguous tensors are cheap.
-        batch = features.shape[0]
+        batch, num_outputs = features.shape[0], self.num_outputs
         hinted = category_hint.any(dim=1)  # [B]
-        selected_categories = category_hint | ~hinted[:, None]  # [B,K]; unhinted -> every layer
-        selected = selected_categories.t().contiguous().index_select(0, self.owner)  # [S,B]
-        boosted = selected & hinted  # [S,B]; no offsets for unhinted samples
-        if target_hint is None:
-            alpha_rows = torch.zeros_like(boosted)
-        else:
-            alpha_rows = boosted & target_hint.t().contiguous().index_select(0, self.output_index)  # [S,B]
-        zero = self.beta.new_zeros(())
-        offset = torch.where(alpha_rows, self.alpha, torch.where(boosted, self.beta, zero))  # [S,B]
-        pre = torch.addmm(self.bias[:, None], self.weight, features.t())  # [S,B]
-        pre = torch.addcmul(pre, offset.to(pre.dtype), features.sum(dim=1))  # (W+offset)·x + b
-        lowest = torch.full((), float("-inf"), dtype=pre.dtype, device=pre.device)
-        values = torch.where(selected, self._activation(pre), lowest)  # [S,B]
-        padded = torch.cat([values, lowest.expand(1, batch)])  # [S+1,B]
-        merged = padded.index_select(0, self.slots).view(self._depth, self.num_outputs, batch).amax(dim=0)  # [n,B]
-        covered = self._covered(selected_categories)  # [B,n]
-        return torch.where(covered, merged.t(), torch.zeros((), dtype=pre.dtype, device=pre.device))
+        selected = category_hint | ~hinted[:, None]  # [B,K]; unhinted -> every layer
+        pairs = selected.t().nonzero()  # [N,2] (category, sample) pairs, grouped by category
+        counts = selected.sum(dim=0).tolist()  # samples per category: the one host sync
+        values, flat = self._selected_layers(features, pairs[:, 1], counts)  # [T] pre-activations, sample·n + output
+        offsets = self._offsets(features, hinted, target_hint, values.dtype).expand(batch, num_outputs)  # [B,n]
+        values = self._activation(values + offsets.reshape(-1).index_select(0, flat))  # (W+offset)·x + b
+        merged = values.new_zeros(batch * num_outputs)  # outputs no selected layer covers stay 0
+        if pairs.shape[0] == batch:  # one layer per sample: a range holds distinct outputs, nothing overlaps
+            merged = merged.scatter(0, flat, values)
+        else:  # overlapping layers: max (include_self=False: the 0 fill takes no part)
+            merged = merged.scatter_reduce(0, flat, values, "amax", include_self=False)
+        return merged.view(batch, num_outputs)
+
+    def _selected_layers(
+        self, features: torch.Tensor, pair_samples: torch.Tensor, counts: list[int]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Each category's layer on the samples that select it, flattened category by category:
+        values [T] and their flat output positions sample·n + unified output [T]."""
+        rows = features.index_select(0, pair_samples).split(counts)  # per category [c_k,D]
+        positions = (pair_samples * self.num_outputs).split(counts)  # per category [c_k]
+        weights, biases = self.weight.split(self._sizes), self.bias.split(self._sizes)
+        outputs = self.output_index.split(self._sizes)
+        blocks, flats = [], []
+        for k, count in enumerate(counts):
+            if count and self._sizes[k]:
+                blocks.append(torch.addmm(biases[k], rows[k], weights[k].t()).view(-1))  # [c_k·n_k]
+                flats.append((positions[k][:, None] + outputs[k]).view(-1))  # [c_k·n_k]
+        if not blocks:  # nothing selected has outputs: empty, yet part of the graph
+            blocks.append((features[:0] @ self.weight[:0].t()).view(-1))
+            flats.append(pair_samples[:0])
+        return torch.cat(blocks), torch.cat(flats)
