@@ -97,6 +97,29 @@ def test_one_selected_layer_per_sample_equals_literal_reference(kind, scenario):
 
 
 @pytest.mark.parametrize("kind", sorted(HEADS))
+@pytest.mark.parametrize("activation", ["relu", "sigmoid", "none"])
+def test_all_unhinted_batch_equals_literal_reference(kind, activation):
+    """No sample hinted (hints=None at decode): layers merges every layer by max in one dense pass."""
+    generator = torch.Generator().manual_seed(6)
+    num_categories, num_outputs, batch = 5, 11, 7
+    ranges = random_ranges(generator, num_categories, num_outputs)
+    head = make_head(kind, num_outputs, ranges, 0.4, 0.1, activation, seed=6)
+    category = torch.zeros(batch, num_categories, dtype=torch.bool)
+    target = torch.rand(batch, num_outputs, generator=generator) < 0.5  # ignored: nothing is hinted
+    features = torch.randn(batch, D, generator=generator, dtype=torch.float64, requires_grad=True)
+    weights = torch.randn(batch, num_outputs, generator=generator, dtype=torch.float64)
+    fast = head(features, category, target)
+    assert fast.is_contiguous()
+    slow = HEADS[kind][1](head, features, category, target)
+    torch.testing.assert_close(fast, slow, rtol=1e-12, atol=1e-12)
+    for got, expected in zip(
+        torch.autograd.grad((fast * weights).sum(), [features, *head.parameters()]),
+        torch.autograd.grad((slow * weights).sum(), [features, *head.parameters()]),
+    ):
+        torch.testing.assert_close(got, expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", sorted(HEADS))
 def test_float32_head_matches_reference_within_rounding(kind):
     generator = torch.Generator().manual_seed(3)
     ranges = random_ranges(generator, 4, 9)

@@ -171,7 +171,10 @@ class LayersHead(_HintedHead):
 
     Only selected layers are evaluated: per category, one matmul of its (contiguous) weight rows
     with the samples that select it, so a batch with one hinted category per sample costs about
-    one base head, not K. The (category, sample) pairs are found on the host (one sync per call).
+    one base head, not K; the values are merged by a scatter (one layer per sample) or a
+    scatter-amax. The (category, sample) pairs are found on the host (a sync per call). A batch
+    with no hinted sample needs every layer for every sample: one dense matmul and a gather + amax
+    over the precomputed `slots`.
     """
 
     def __init__(
@@ -202,6 +205,18 @@ class LayersHead(_HintedHead):
         for size in sizes:
             starts.append(starts[-1] + size)
         self._starts = tuple(starts)
+        # slots[j, p] = j-th packed row writing output p, or S (a -inf padding row) when fewer:
+        # merging every layer by max is one row gather + amax over j (all-unhinted batches)
+        writers: list[list[int]] = [[] for _ in range(num_outputs)]
+        for row, p in enumerate(output_index):
+            writers[p].append(row)
+        self._depth = max([1] + [len(rows) for rows in writers])
+        slots = torch.full((self._depth, num_outputs), total, dtype=torch.long)  # [J,n]
+        for p, rows in enumerate(writers):
+            slots[: len(rows), p] = torch.tensor(rows, dtype=torch.long)
+        self.register_buffer("slots", slots.reshape(-1), persistent=False)  # [J·n]
+        in_some_range = torch.tensor([bool(rows) for rows in writers], dtype=torch.bool)
+        self.register_buffer("in_some_range", in_some_range, persistent=False)  # [n]
 
     def category_layer(self, category: int) -> tuple[torch.Tensor, torch.Tensor, tuple[int, ...]]:
         """(weight [n_k,D], bias [n_k], unified output indices) of one category's layer (views)."""
@@ -214,10 +229,12 @@ class LayersHead(_HintedHead):
         self._check(features, category_hint, target_hint)
         batch, num_outputs = features.shape[0], self.num_outputs
         hinted = category_hint.any(dim=1)  # [B]
+        if not bool(hinted.any()):  # host sync, as the pairs below
+            return self._every_layer(features)
         selected = category_hint | ~hinted[:, None]  # [B,K]; unhinted -> every layer
         pairs = selected.t().nonzero()  # [N,2] (category, sample) pairs, grouped by category
-        counts = selected.sum(dim=0).tolist()  # samples per category: the one host sync
-        values, flat = self._selected_layers(features, pairs[:, 1], counts)  # [T] pre-activations, sample·n + output
+        counts = selected.sum(dim=0).tolist()  # samples per category
+        values, flat = self._selected_layers(features, pairs[:, 1], counts)  # [T] values, [T] sample·n + output
         offsets = self._offsets(features, hinted, target_hint, values.dtype).expand(batch, num_outputs)  # [B,n]
         values = self._activation(values + offsets.reshape(-1).index_select(0, flat))  # (W+offset)·x + b
         merged = values.new_zeros(batch * num_outputs)  # outputs no selected layer covers stay 0
@@ -226,6 +243,16 @@ class LayersHead(_HintedHead):
         else:  # overlapping layers: max (include_self=False: the 0 fill takes no part)
             merged = merged.scatter_reduce(0, flat, values, "amax", include_self=False)
         return merged.view(batch, num_outputs)
+
+    def _every_layer(self, features: torch.Tensor) -> torch.Tensor:
+        """All samples unhinted: every layer, no offsets, merged by max; one dense matmul.
+
+        Works on [S,B] (packed row, sample): that matmul and the row gathers are the faster layout."""
+        batch = features.shape[0]
+        values = self._activation(torch.addmm(self.bias[:, None], self.weight, features.t()))  # [S,B]
+        padded = torch.cat([values, values.new_full((1, batch), float("-inf"))])  # [S+1,B]
+        merged = padded.index_select(0, self.slots).view(self._depth, self.num_outputs, batch).amax(dim=0)  # [n,B]
+        return torch.where(self.in_some_range[:, None], merged, 0.0).t().contiguous()  # [B,n]
 
     def _selected_layers(
         self, features: torch.Tensor, pair_samples: torch.Tensor, counts: list[int]
