@@ -2,7 +2,8 @@
 
 1. Heads alone, batch 64: vectorised PruningHead / LayersHead vs the literal per-sample references
    (tests/reference_heads.py) and vs a plain base head, for D in {256, 4096} and P in {1000, 128}
-   with 13 categories.
+   with 13 categories; forward (inference_mode) and forward + backward, the vectorised heads timed
+   in interleaved rounds. Speed-up = literal / vectorised, from medians (and from minima).
 2. Whole model, validation pass (torch.inference_mode): base / pruning / layers on resnet18 and
    vgg16, 64-px images, batch 32; the heads are timed in interleaved rounds so machine-load drift
    hits all of them alike. Reports the median of N and the dynamic/base ratio, both measured
@@ -72,42 +73,111 @@ def time_ms(function: Callable[[], object], repeats: int, warmup: int = 1) -> Ti
     return Timing(statistics.median(times), min(times))
 
 
+def time_interleaved(functions: dict[str, Callable[[], object]], rounds: int) -> dict[str, Timing]:
+    """One call of each function per round, so machine-load drift hits all of them alike."""
+    for function in functions.values():  # warm-up
+        function()
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(rounds):
+        for name, function in functions.items():
+            start = time.perf_counter()
+            function()
+            times[name].append(1000 * (time.perf_counter() - start))
+    return {name: Timing(statistics.median(t), min(t)) for name, t in times.items()}
+
+
+def forward_pass(head: torch.nn.Module, features, category, target) -> Callable[[], object]:
+    def run() -> None:
+        with torch.inference_mode():
+            head(features, category, target)
+
+    return run
+
+
+def training_pass(head: Callable, parameters: list[torch.Tensor], features, category, target) -> Callable[[], object]:
+    """Forward + backward of out.sum(): gradients for the parameters and the features (fresh each call)."""
+    features = features.detach().requires_grad_()
+
+    def run() -> None:
+        for tensor in (*parameters, features):
+            tensor.grad = None
+        head(features, category, target).sum().backward()
+
+    return run
+
+
 def bench_heads(repeats: int) -> None:
-    print("## Heads alone: batch 64, 13 categories, ms per batch as median (min)")
-    generator = torch.Generator().manual_seed(0)
     batch = 64
+    print(f"## Heads alone: batch {batch}, {NUM_CATEGORIES} categories; ms per batch as median (min)")
+    print("fwd = forward under inference_mode; f+b = forward + backward of out.sum() (parameter and input grads)")
+    print(f"{'':5}{'head':8} {'pass':5}{'vectorised':>18}{'literal':>20}{'speed-up':>16}{'vs base':>16}")
+    generator = torch.Generator().manual_seed(0)
     for dim in (256, 4096):
         for num_outputs in (1000, 128):
             ranges = synthetic_ranges(generator, num_outputs)
             category, target = synthetic_hints(generator, batch, ranges, num_outputs)
             features = torch.relu(torch.randn(batch, dim, generator=generator))
             torch.manual_seed(0)
-            base = BaseHead(dim, num_outputs)
-            pruning = PruningHead(dim, num_outputs, ranges)
-            layers = LayersHead(dim, num_outputs, ranges)
+            heads = {
+                "base": BaseHead(dim, num_outputs),
+                "pruning": PruningHead(dim, num_outputs, ranges),
+                "layers": LayersHead(dim, num_outputs, ranges),
+            }
+            literal = {"pruning": reference_pruning, "layers": reference_layers}
             with torch.inference_mode():
-                torch.testing.assert_close(
-                    pruning(features, category, target), reference_pruning(pruning, features, category, target)
+                for name, reference in literal.items():
+                    expected = reference(heads[name], features, category, target)
+                    torch.testing.assert_close(heads[name](features, category, target), expected)
+            fast = {
+                "fwd": time_interleaved(
+                    {name: forward_pass(head, features, category, target) for name, head in heads.items()},
+                    repeats * 5,
+                ),
+                "f+b": time_interleaved(
+                    {
+                        name: training_pass(head, list(head.parameters()), features, category, target)
+                        for name, head in heads.items()
+                    },
+                    repeats * 2,
+                ),
+            }
+            slow_repeats = max(2, repeats // 2)
+            slow = {
+                (name, "fwd"): time_ms(
+                    forward_pass(lambda *a, r=reference, h=heads[name]: r(h, *a), features, category, target),
+                    slow_repeats,
                 )
-                torch.testing.assert_close(
-                    layers(features, category, target), reference_layers(layers, features, category, target)
-                )
-                t_base = time_ms(lambda: base(features), repeats * 5)
-                t_pruning = time_ms(lambda: pruning(features, category, target), repeats * 5)
-                t_layers = time_ms(lambda: layers(features, category, target), repeats * 5)
-                slow_repeats = max(2, repeats // 2)
-                t_pruning_ref = time_ms(lambda: reference_pruning(pruning, features, category, target), slow_repeats)
-                t_layers_ref = time_ms(lambda: reference_layers(layers, features, category, target), slow_repeats)
-            packed = layers.weight.shape[0]
-            print(f"D={dim} P={num_outputs} (layers: {packed} packed rows)", flush=True)
-            print(f"  base     {t_base}")
-            for name, fast, slow in (("pruning", t_pruning, t_pruning_ref), ("layers", t_layers, t_layers_ref)):
-                print(
-                    f"  {name:8} {fast}  literal {slow.median:.1f} ({slow.best:.1f})  "
-                    f"speed-up x{slow.median / fast.median:.0f} (x{slow.best / fast.best:.0f})  "
-                    f"vs base x{fast.median / t_base.median:.2f} (x{fast.best / t_base.best:.2f})",
-                    flush=True,
-                )
+                for name, reference in literal.items()
+            }
+            slow.update(
+                {
+                    (name, "f+b"): time_ms(
+                        training_pass(
+                            lambda *a, r=reference, h=heads[name]: r(h, *a),
+                            list(heads[name].parameters()),
+                            features,
+                            category,
+                            target,
+                        ),
+                        slow_repeats,
+                    )
+                    for name, reference in literal.items()
+                }
+            )
+            print(f"D={dim} P={num_outputs} (layers: {heads['layers'].weight.shape[0]} packed rows)", flush=True)
+            for name in heads:
+                for kind in ("fwd", "f+b"):
+                    timing, base = fast[kind][name], fast[kind]["base"]
+                    row = f"{'':5}{name:8} {kind:5}{str(timing):>18}"
+                    if name in literal:
+                        reference_timing = slow[(name, kind)]
+                        row += (
+                            f"{reference_timing.median:>12.1f} ({reference_timing.best:.1f})"
+                            f"{'x%.0f' % (reference_timing.median / timing.median):>9} "
+                            f"({'x%.0f' % (reference_timing.best / timing.best)})"
+                            f"{'x%.2f' % (timing.median / base.median):>9} (x{timing.best / base.best:.2f})"
+                        )
+                    print(row, flush=True)
 
 
 def bench_models(repeats: int, image_size: int = 64, batch: int = 32) -> None:
