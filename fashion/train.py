@@ -2,7 +2,8 @@
 
 Training (``fit``)
   * SGD (lr, momentum, weight decay), ``epochs`` passes over the train split in a fixed,
-    seed-and-epoch-determined order; the last batch of an epoch may be smaller.
+    seed-and-epoch-determined order; the last batch of an epoch may be smaller (one that would
+    leave a rank a single sample joins the previous batch: BatchNorm cannot train on one).
   * Loss = sum over the model's outputs (category + attributes, + subcategories in the
     multi-class scenario) of that output's loss averaged over all its elements ([B, n]).
     ``mse`` is the paper's (ReLU outputs, MSE against 0/1 targets); ``bce`` uses raw logits
@@ -20,14 +21,15 @@ Training (``fit``)
   * Under ``torchrun`` (env WORLD_SIZE > 1) the model is wrapped in DistributedDataParallel
     (nccl on CUDA, gloo on CPU). ``batch_size`` stays the GLOBAL batch: each global batch is
     padded (wrapping around the epoch order, like DistributedSampler) to a multiple of the world
-    size and rank r takes every world-size-th sample from position r. Only rank 0 evaluates and
-    writes files.
+    size and rank r takes every world-size-th sample from position r. BatchNorm statistics stay
+    per rank (plain DDP). Only rank 0 validates and writes files; the others wait at a barrier.
   * After every epoch an atomic checkpoint (model, optimizer, grad scaler, epoch, torch / CUDA /
     numpy / python RNG states, the next epoch's sample order, loss history) goes to
     ``<model_dir>/checkpoint.pt``; a later run with the same settings resumes from it (loaded
     with ``weights_only=True``) and ends with bit-identical weights on CPU. ``epochs`` may grow
     between runs; any other setting change starts afresh.
-  * dvclive logs train/loss, val/loss and val P@k/R@k (attributes, paper protocol) per epoch,
+  * After every epoch the val split is scored under the paper protocol; dvclive logs train/loss,
+    val/loss and val P@k/R@k (attributes) per epoch, each run in its own folder,
     with ``dvcyaml=False, save_dvc_exp=False``: no dvc.yaml edits, no DVC experiments.
 
 Evaluation (``evaluate``) runs the val split under the "paper" and "leakage_free" hint protocols
@@ -65,7 +67,6 @@ logger = logging.getLogger(__name__)
 LOSSES = ("mse", "bce")
 NORMALIZATIONS = ("train", "imagenet")
 DEVICES = ("auto", "cpu", "cuda")
-PROTOCOLS = ("paper", "leakage_free")
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 KS = (1, 3, 5)

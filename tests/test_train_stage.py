@@ -75,20 +75,26 @@ def run_stage(root: Path, dataset: str, backbone: str = "resnet18", head: str = 
 
 
 @pytest.fixture
-def stage_main(monkeypatch):
-    """stages/train.py's main() in this process (no interpreter start-up), one torch thread."""
+def one_thread():
+    """One intra-op thread: on small shared CPUs extra OpenMP threads mostly wait for each other."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+@pytest.fixture
+def stage_main(monkeypatch, one_thread):
+    """stages/train.py's main() in this process (no interpreter start-up)."""
     spec = importlib.util.spec_from_file_location("train_stage", STAGE)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
 
     def call(root: Path, *argv: str) -> int:
         monkeypatch.chdir(root)
         return module.main(list(argv))
 
-    yield call
-    torch.set_num_threads(previous)
+    return call
 
 
 def test_stage_script_runs_as_dvc_would(tmp_path):
@@ -152,3 +158,51 @@ def test_stage_names_a_missing_param(tmp_path, stage_main):
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
     with pytest.raises(SystemExit, match="missing key 'lr'"):
         stage_main(tmp_path, *ARGS)
+
+
+def test_cli_flags_cover_every_train_config_field():
+    import dataclasses
+
+    from fashion.train import TrainConfig
+    from fashion.train_commands import FLAGS, REQUIRED
+
+    fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
+    assert list(FLAGS) == list(fields)
+    for name, (kind, choices, help_text) in FLAGS.items():
+        if name in REQUIRED:
+            continue
+        default = fields[name].default
+        assert kind is type(default), name
+        if choices:
+            assert default in choices, name
+        elif kind is bool:
+            assert f"default {'on' if default else 'off'}" in help_text, name
+        else:
+            assert f"(default {default})" in help_text, name
+
+
+def test_cli_train_command_runs_with_flags(tmp_path, one_thread):
+    from fashion.cli import main as cli_main
+
+    write_processed(tmp_path, "deepfashion")
+    out = tmp_path / "out"
+    code = cli_main([
+        "train", "--processed", str(tmp_path / "data" / "processed"), "--out", str(out),
+        "--dataset", "deepfashion", "--backbone", "resnet18", "--head", "layers", "--epochs", "1",
+        "--batch-size", "6", "--fc-width", "8", "--device", "cpu", "--no-progress", "--hint-source", "none",
+    ])
+    assert code == 0
+    run_metrics = json.loads((out / "metrics" / "deepfashion" / "resnet18-layers.json").read_text())
+    assert run_metrics["paper"]["hint_source"] == "none" and run_metrics["epochs"] == 1
+    saved = json.loads((out / "models" / "deepfashion" / "resnet18-layers" / "model.json").read_text())
+    assert saved["config"]["fc_width"] == 8 and saved["config"]["lr"] == 0.01  # flag given / default kept
+
+
+def test_cli_reports_bad_settings_without_traceback(tmp_path, capsys):
+    from fashion.cli import main as cli_main
+
+    write_processed(tmp_path, "deepfashion")
+    code = cli_main(["train", "--processed", str(tmp_path / "data" / "processed"), "--dataset", "deepfashion",
+                     "--backbone", "resnet18", "--head", "base", "--epochs", "0"])
+    assert code == 1
+    assert "epochs must be >= 1" in capsys.readouterr().err
