@@ -106,18 +106,17 @@ class _HintedHead(nn.Module):
                 f"got {target_hint.dtype} {tuple(target_hint.shape)}"
             )
 
-    def _offsets(
+    def _offset_factors(
         self, features: torch.Tensor, hinted: torch.Tensor, target_hint: torch.Tensor | None, dtype: torch.dtype
-    ) -> torch.Tensor:
-        """[B,n] (or [B,1] without target hints): the weight offset times sum(x), 0 for unhinted samples.
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The pre-activation offset is weight offset [B,n] (or [] without target hints) times
+        sum(x) [B,1], which is 0 for unhinted samples.
 
         beta everywhere, alpha on hinted rows; whether a row is in range is the caller's business
         (its output is masked or never computed)."""
         scale = torch.where(hinted, features.sum(dim=1), 0).to(dtype)[:, None]  # [B,1]
         alpha, beta = self.alpha.to(dtype), self.beta.to(dtype)
-        if target_hint is None:
-            return scale * beta
-        return torch.where(target_hint, alpha, beta) * scale
+        return (beta if target_hint is None else torch.where(target_hint, alpha, beta)), scale
 
 
 class PruningHead(_HintedHead):
@@ -154,7 +153,7 @@ class PruningHead(_HintedHead):
         active = torch.addmm(unhinted, category_hint.to(mask_dtype), self.range_mask) > 0  # [B,n]
         pre = self.linear(features)  # [B,n]
         # (W + offset)·x + b = W·x + b + offset·sum(x); out-of-range offsets are masked below
-        pre = pre + self._offsets(features, hinted, target_hint, pre.dtype)
+        pre = torch.addcmul(pre, *self._offset_factors(features, hinted, target_hint, pre.dtype))
         return torch.where(active, self._activation(pre), 0.0)
 
 
@@ -235,7 +234,8 @@ class LayersHead(_HintedHead):
         pairs = selected.t().nonzero()  # [N,2] (category, sample) pairs, grouped by category
         counts = selected.sum(dim=0).tolist()  # samples per category
         values, flat = self._selected_layers(features, pairs[:, 1], counts)  # [T] values, [T] sample·n + output
-        offsets = self._offsets(features, hinted, target_hint, values.dtype).expand(batch, num_outputs)  # [B,n]
+        weight_offset, scale = self._offset_factors(features, hinted, target_hint, values.dtype)
+        offsets = (weight_offset * scale).expand(batch, num_outputs)  # [B,n]
         values = self._activation(values + offsets.reshape(-1).index_select(0, flat))  # (W+offset)·x + b
         merged = values.new_zeros(batch * num_outputs)  # outputs no selected layer covers stay 0
         if pairs.shape[0] == batch:  # one layer per sample: a range holds distinct outputs, nothing overlaps
