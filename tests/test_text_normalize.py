@@ -194,3 +194,22 @@ def test_posts_with_only_tags_keep_their_rows(tmp_path, ontology):
     assert [(r["post_id"], r["field"]) for r in rows] == [("p1", "hashtags"), ("p2", "caption"), ("p2", "comment"),
                                                           ("p3", "hashtags")]
     assert rows[0]["segmented"] == ["silk", "blouse"] and rows[3]["segmented"] == ["silk", "dress"]
+
+
+def test_viterbi_finds_the_best_split_of_an_exhaustive_search():
+    import itertools
+    import math
+
+    from fashion.text.segment import HashtagSegmenter
+
+    seg = HashtagSegmenter()
+    seg.teach_words(["ootd", "wool", "coat"])
+    table = seg._scores()
+
+    def score(pieces):
+        return sum(table[p][0] if p in table else 1.0 - math.log10(seg.total) - len(p) for p in pieces)
+
+    for text in ["woolcoat", "ootdlook", "redxqzcoat", "abcdefgh", "bluejeans", "qqqwool"]:
+        best = max(score([text[a:b] for a, b in zip((0, *cuts), (*cuts, len(text)))])
+                   for r in range(len(text)) for cuts in itertools.combinations(range(1, len(text)), r))
+        assert score(seg.split(text)) == pytest.approx(best)
