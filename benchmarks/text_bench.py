@@ -16,6 +16,7 @@ import argparse
 import json
 import multiprocessing as mp
 import os
+import random
 import resource
 import subprocess
 import sys
@@ -189,7 +190,8 @@ def main() -> None:
         ontology = load_ontology(str(ROOT / "ontology"))
         texts = pq.read_table(sub / "comments.parquet", columns=["text"]).column("text").to_pylist()
         texts = (pq.read_table(sub / "posts.parquet", columns=["caption"]).column("caption").to_pylist() + texts)
-        sample = list(dict.fromkeys(t for t in texts if t))[: args.naive_sample]  # distinct texts
+        distinct_texts = list(dict.fromkeys(t for t in texts if t))
+        sample = random.Random(args.seed).sample(distinct_texts, min(args.naive_sample, len(distinct_texts)))
         naive = naive_loop(sample)
         from fashion.text.lexicon import preload
         from fashion.text.normalize import TextNormalizer
