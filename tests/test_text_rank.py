@@ -86,6 +86,28 @@ def test_linear_hand_computed(kv):
     assert out["material"][0][1] == pytest.approx(wool)
 
 
+@pytest.mark.parametrize("weighting,coats,jackets", [
+    # caption weight 2, exact boost 10, cos(coat, jacket)^2 = .64; idf coat 1.5, jacket 2.0
+    ("none", 2 * 10 + 2 * 0.64, 2 * 10 + 2 * 0.64),                          # no idf: a tie
+    ("idf", 2 * 10 * 1.5 + 2 * 0.64 * 2.0, 2 * 10 * 2.0 + 2 * 0.64 * 1.5)])
+def test_multiplicative_term_weighting(kv, weighting, coats, jackets):
+    out = labels(ranker(kv, term_weighting=weighting), POST)
+    assert dict((t, s) for t, s, _ in out["categories"]) == {"coats": pytest.approx(coats),
+                                                             "jackets": pytest.approx(jackets)}
+    assert out["material"][0][1] == pytest.approx(2 * 0.6 ** 2 * (2.0 if weighting == "idf" else 1.0) * (1 + 0.9))
+
+
+def test_min_cosine_quantile_raises_the_threshold_to_random_pair_level(kv):
+    # word-pair cosines: coat-jacket .8, jacket-wool .6, the other four 0 -> 0.9 quantile = .7
+    r = ranker(kv, term_weighting="none", min_cosine_quantile=0.9)
+    assert r.min_cosine == pytest.approx(0.7)
+    out = labels(r, POST)
+    assert "material" not in out  # jacket~wool (.6) no longer counts
+    assert dict((t, s) for t, s, _ in out["categories"]) == {"coats": pytest.approx(21.28),
+                                                             "jackets": pytest.approx(21.28)}
+    assert ranker(kv, min_cosine=0.75, min_cosine_quantile=0.9).min_cosine == pytest.approx(0.75)
+
+
 def test_min_relative_score_drops_weak_labels(kv):
     # coats 16.28 vs jackets 20.96: kept at 0.4 x best, dropped at 0.8 x best
     r = ranker(kv, min_relative_score=0.8)
@@ -167,7 +189,9 @@ def _naive(r: Ranker, post: PostText, kv) -> np.ndarray:
             best = sorted((x for x in vals if terms.term_facet[x[0]] == f), key=lambda x: (-x[1], x[0]))
             for j, v in best[:cfg.per_token_terms]:
                 if r.formula == "multiplicative":
-                    scores[j] += max(tfidf[tok], 1e-4) * v
+                    weight = {"tfidf": max(tfidf[tok], 1e-4), "idf": float(emb.idf([tok])[0]),
+                              "none": 1.0}[cfg.term_weighting]
+                    scores[j] += weight * v
                 elif r.formula == "linear":
                     scores[j] = max(scores[j], v + w * cfg.w_tfidf * tfidf[tok] / top_tfidf)
                 else:
@@ -175,8 +199,9 @@ def _naive(r: Ranker, post: PostText, kv) -> np.ndarray:
     return r._concepts(terms.label_scores(scores[None, :]))[0]
 
 
-@pytest.mark.parametrize("formula", ["multiplicative", "linear", BASELINE])
-def test_vectorised_scores_equal_naive_per_pair_loop(formula):
+@pytest.mark.parametrize("formula,weighting", [("multiplicative", "tfidf"), ("multiplicative", "idf"),
+                                               ("multiplicative", "none"), ("linear", "tfidf"), (BASELINE, "tfidf")])
+def test_vectorised_scores_equal_naive_per_pair_loop(formula, weighting):
     rng = np.random.default_rng(3)
     words = ["coat", "jacket", "wool", "dress", "silk", "blouse", "boots", "heels", "zara", "mango", "love", "nice"]
     kv = tiny_vectors({w: tuple(rng.normal(size=6)) for w in words}, {w: float(rng.uniform(1, 3)) for w in words})
@@ -193,7 +218,8 @@ def test_vectorised_scores_equal_naive_per_pair_loop(formula):
                                  [pick.choice(vocab)] if pick.random() < 0.3 else [])
                                 for field in pick.sample(["caption", "comment", "comment", "hashtags"], 3)])
              for i in range(12)]
-    r = Ranker(TermSpace.build(onto, Lexicon()), RankConfig(formula=formula, per_token_terms=2, min_cosine=0.1),
+    r = Ranker(TermSpace.build(onto, Lexicon()), RankConfig(formula=formula, per_token_terms=2, min_cosine=0.1,
+                                                                 term_weighting=weighting),
                Embedding(kv) if formula != BASELINE else None, formula=formula)
     fast = r.score(posts)
     for p, post in enumerate(posts):

@@ -6,6 +6,9 @@ Formulas (per post d, field f with weight w_f, token t, term o; tfidf' = max(tfi
   s = w_f * (10 if t == o else 1) * cos(t, o)^2 * tfidf'; otherwise
   s = tfidf' / (1 + (w_f * levenshtein(t, o))^2). Brand and material labels are then multiplied
   by (1 + max P(concept | keyword)) from the concept lexicon, or by 0.5 when it has none.
+  ``term_weighting`` replaces tfidf' by idf(t) or by 1: each field a word appears in already adds
+  it once (tf counts it twice), and idf ranks a category's own head nouns ("dress", "bag": frequent
+  because they name it) below rarer, loosely similar words.
 * ``linear`` (the paper): s = w_f * (w_cosine * cos+(t, o) + w_term * [t == o]
   + w_tfidf * tfidf_d(t) / max_t' tfidf_d(t')), with 1 - levenshtein / longer length standing in
   for the cosine when a vector is missing; a term scores the MAX of s over the post's tokens (a
@@ -18,7 +21,9 @@ Each (token, field weight) adds its ``per_token_terms`` best terms per facet (th
 a term's post score is the sum over the post's tokens (linear: the max); a label scores the max
 over its keywords. Listed are the top ``top_k`` labels per facet scoring at least
 ``min_relative_score`` x the facet's best (0 lists all k, as the authors did).
-A pair carries signal only when the words are equal, their cosine reaches ``min_cosine``, or
+A pair carries signal only when the words are equal, their cosine reaches ``min_cosine`` (raised to
+the ``min_cosine_quantile`` quantile of cosines between vocabulary words, so that on weak vectors a
+"similar" pair must beat what random pairs reach), or
 (without vectors) they are within ``max_edit_ratio`` edits per character; a post with no signal
 for a facet gets no rows for it.
 
@@ -43,6 +48,7 @@ from fashion.text.terms import RERANK_KINDS, TermSpace
 
 FORMULAS = ("multiplicative", "linear")
 BASELINE = "edit_distance"
+TERM_WEIGHTINGS = ("tfidf", "idf", "none")
 FIELDS = ("caption", "comment", "usertags", "hashtags")
 
 
@@ -64,6 +70,8 @@ class RankConfig:
     min_cosine: float = 0.5
     max_edit_ratio: float = 0.25
     exact_boost: float = 10.0
+    term_weighting: str = "tfidf"    # multiplicative: tfidf (authors: max(tf*idf, 1e-4)) | idf | none
+    min_cosine_quantile: float = 0.0  # > 0: cosine threshold at least this quantile of word-pair cosines
     min_relative_score: float = 0.4  # list a label only at >= this x the facet's best score (0: authors)
     remove_components: int = 2       # all-but-the-top: mean + this many principal directions removed
     caption_weight: float = 2.0
@@ -77,6 +85,10 @@ class RankConfig:
             raise RankError(f"rank.formula: {self.formula!r} is not one of {', '.join(FORMULAS)}")
         if self.top_k < 1 or self.per_token_terms < 1 or self.batch_posts < 1:
             raise RankError("rank.top_k, rank.per_token_terms and rank.batch_posts must be >= 1")
+        if self.term_weighting not in TERM_WEIGHTINGS:
+            raise RankError(f"rank.term_weighting: {self.term_weighting!r} is not one of {', '.join(TERM_WEIGHTINGS)}")
+        if not 0.0 <= self.min_cosine_quantile < 1.0:
+            raise RankError(f"rank.min_cosine_quantile: must be in [0, 1), got {self.min_cosine_quantile}")
         if not 0.0 <= self.max_edit_ratio < 1.0:
             raise RankError(f"rank.max_edit_ratio: must be in [0, 1), got {self.max_edit_ratio}")
 
@@ -164,6 +176,17 @@ class Embedding:
                     out[i] = v / norm
                     has[i] = True
         return out, has
+
+    def pair_cosine_quantile(self, q: float, max_words: int = 2000) -> float:
+        """The ``q`` quantile of cosines between distinct vocabulary words (the ``max_words`` most
+        frequent, gensim's order): how similar two words picked at random already look."""
+        words = self.kv.index_to_key[:max_words]
+        vecs, has = self.vectors(words)
+        vecs = vecs[has].astype(np.float64)                                     # [n, D]
+        if len(vecs) < 2:
+            return 1.0
+        upper = np.triu_indices(len(vecs), 1)
+        return float(np.quantile((vecs @ vecs.T)[upper], q))
 
     def idf(self, tokens: Sequence[str]) -> np.ndarray:
         """Corpus idf per token (phrases: mean of their words); words the corpus did not keep get
@@ -414,7 +437,12 @@ class Ranker:
         self.embedding = embedding if self.formula != BASELINE else None
         if self.formula != BASELINE and embedding is None:
             raise RankError(f"formula {self.formula!r} needs word vectors")
-        self.table = PairTable(terms, self.embedding, config.min_cosine, config.max_edit_ratio)
+        # A cosine carries signal only above what random word pairs reach: on vectors from a small
+        # corpus (one narrow cone) a fixed threshold passes nearly every pair.
+        self.min_cosine = config.min_cosine
+        if self.embedding is not None and config.min_cosine_quantile > 0:
+            self.min_cosine = max(self.min_cosine, self.embedding.pair_cosine_quantile(config.min_cosine_quantile))
+        self.table = PairTable(terms, self.embedding, self.min_cosine, config.max_edit_ratio)
         self.term_len = np.array([len(t) for t in terms.term_text], dtype=np.float32)
 
     def score(self, posts: Sequence[PostText]) -> np.ndarray:
@@ -475,10 +503,23 @@ class Ranker:
             return self._concepts(self._linear_max(n_posts, e_post, e_tw, tfidf, tw_w, c_tw[keep], cols[keep],
                                                    value[keep]))
         # multiplicative and edit distance: each (token, weight) adds its kept pairs, one sparse product
-        post_weights = np.maximum(tfidf, 1e-4) if self.formula == "multiplicative" else np.ones(len(e_post))
+        post_weights = self._entry_weights(tfidf, e_tw, tw_tok, tokens)
         posts_matrix = sp.csr_matrix((post_weights, (e_post, e_tw)), shape=(n_posts, len(tw_tok)))  # [P, TW]
         term_scores = (posts_matrix @ pair_matrix).toarray()                                         # [P, T]
         return self._concepts(terms.label_scores(term_scores))
+
+    def _entry_weights(self, tfidf, e_tw, tw_tok, tokens) -> np.ndarray:
+        """Weight of each (post, token, field weight) entry in the multiplicative sum (1 for the
+        baseline). ``tfidf`` is the authors' max(tf * idf, 1e-4); ``idf`` drops tf, since every
+        field a word appears in already adds it once; ``none`` also drops idf, which otherwise
+        ranks a category's own head nouns ("dress", "bag": frequent *because* they name it)
+        below rarer loosely similar words."""
+        weighting = self.config.term_weighting if self.formula == "multiplicative" else "none"
+        if weighting == "tfidf":
+            return np.maximum(tfidf, 1e-4)
+        if weighting == "idf":
+            return self.embedding.idf([tokens[t] for t in tw_tok])[e_tw].astype(np.float64)
+        return np.ones(len(e_tw))
 
     def _linear_max(self, n_posts, e_post, e_tw, tfidf, tw_w, k_tw, k_col, k_val) -> np.ndarray:
         """Linear formula: a term scores the best (max) over the post's (token, weight) entries of
