@@ -6,8 +6,9 @@ Training (``fit``)
     leave a rank a single sample joins the previous batch: BatchNorm cannot train on one).
   * Loss = sum over the model's outputs (category + attributes, + subcategories in the
     multi-class scenario) of that output's loss averaged over all its elements ([B, n]).
-    ``mse`` is the paper's (ReLU outputs, MSE against 0/1 targets); ``bce`` uses raw logits
-    (``output_activation="none"``) with BCE-with-logits.
+    ``mse`` is the paper's (ReLU outputs, MSE against 0/1 targets); ``bce`` uses sigmoid outputs
+    (``output_activation="sigmoid"``) with binary cross-entropy. Sigmoid rather than logits so that
+    a row the dynamic heads switch off outputs exactly 0, the lowest score, under either loss.
   * Images stay uint8 [N,H,W,3]; each batch is indexed out, moved to the device and converted to
     float there: x = (pixel/255 - mean) / std per channel. ``normalization="train"`` computes
     mean/std over the train split (a streaming pass, no float copy), ``"imagenet"`` uses
@@ -65,6 +66,7 @@ from fashion.models import Hints, LabelSpace, get_model
 logger = logging.getLogger(__name__)
 
 LOSSES = ("mse", "bce")
+BCE_EPS = 1e-6  # switched-off rows output exactly 0: clamp keeps their (gradient-free) loss finite
 NORMALIZATIONS = ("train", "imagenet")
 DEVICES = ("auto", "cpu", "cuda")
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -93,7 +95,7 @@ class TrainConfig:
     dropout: float = 0.0
     alpha: float = 0.1
     beta: float = 0.01
-    loss: str = "mse"               # mse (paper, ReLU outputs) | bce (logits)
+    loss: str = "mse"               # mse (paper, ReLU outputs) | bce (sigmoid outputs)
     normalization: str = "train"    # train (split mean/std) | imagenet
     pretrained: bool = False
     hint_source: str = "paper"      # paper | truth | text | predicted | none
@@ -134,7 +136,7 @@ class TrainConfig:
 
     @property
     def output_activation(self) -> str:
-        return "relu" if self.loss == "mse" else "none"
+        return "relu" if self.loss == "mse" else "sigmoid"
 
     def resume_key(self) -> dict[str, Any]:
         """The settings a checkpoint must match to be resumed."""
@@ -395,16 +397,15 @@ class HintedForward(nn.Module):
     """model(images, hints); with hints=None the hints are the model's own predictions from a first
     decode without hints on the same features (one encode per batch)."""
 
-    def __init__(self, model: nn.Module, logits: bool = False):
+    def __init__(self, model: nn.Module):
         super().__init__()
         self.model = model
-        self.logits = logits  # outputs are logits (bce): rank/threshold their sigmoid
 
     def forward(self, images: torch.Tensor, hints: Hints | None) -> dict[str, torch.Tensor]:
         features = self.model.encode(images)  # [B,D]
         if hints is None:
             category = self.model.decode(features, None)["category"]  # [B,K], independent of hints
-            hints = predicted_hints(torch.sigmoid(category) if self.logits else category, self.model.space)
+            hints = predicted_hints(category, self.model.space)
         return self.model.decode(features, hints)
 
 
@@ -425,7 +426,9 @@ def compute_loss(outputs: Mapping[str, torch.Tensor], targets: Mapping[str, torc
         if kind == "mse":
             total = total + F.mse_loss(prediction, target)
         else:
-            total = total + F.binary_cross_entropy_with_logits(prediction, target)
+            # written out (not F.binary_cross_entropy) so it also runs inside CUDA autocast
+            p = prediction.clamp(BCE_EPS, 1.0 - BCE_EPS)
+            total = total - (target * p.log() + (1.0 - target) * (1.0 - p).log()).mean()
     return total
 
 
@@ -635,7 +638,7 @@ def _fit(config, inputs, paths, dist_info: DistInfo, device, on_batch_end) -> Fi
         start_epoch, history = int(state["epoch"]), [dict(h) for h in state["history"]]
         logger.info("%s: resuming after epoch %d of %d", paths.checkpoint, start_epoch, config.epochs)
 
-    forward: nn.Module = HintedForward(model, logits=config.loss == "bce")
+    forward: nn.Module = HintedForward(model)
     if dist_info.enabled:
         forward = nn.parallel.DistributedDataParallel(
             forward, device_ids=[device.index] if device.type == "cuda" else None
@@ -775,7 +778,7 @@ def evaluate_protocol(
         raise TrainError("evaluation split is empty")
     device = normalize.device
     multi = space.subcategories is not None
-    forward = HintedForward(model, logits=loss_kind == "bce").eval()
+    forward = HintedForward(model).eval()
     widths = {"category": space.num_categories, "attributes": space.num_attributes}
     if multi:
         widths["subcategories"] = space.num_subcategories

@@ -14,7 +14,7 @@ import sys
 # TrainConfig field -> (type, choices, help); tests check this table covers TrainConfig exactly.
 FLAGS: dict[str, tuple[type, tuple | None, str]] = {
     "dataset": (str, ("deepfashion", "instagram"), "image benchmark (required)"),
-    "backbone": (str, ("vgg16", "resnet18", "resnet34", "resnet50"), "feature extractor (required)"),
+    "backbone": (str, ("vgg16", "vgg16_bn", "resnet18", "resnet34", "resnet50"), "feature extractor (required)"),
     "head": (str, ("base", "pruning", "layers"), "dependent heads (required)"),
     "epochs": (int, None, "passes over the train split (default 3)"),
     "batch_size": (int, None, "global batch size (default 32)"),

@@ -51,7 +51,7 @@ def hints_for(space: LabelSpace, batch: int) -> Hints:
 
 def test_available_models():
     assert available_models() == {
-        "backbones": ["resnet18", "resnet34", "resnet50", "vgg16"],
+        "backbones": ["resnet18", "resnet34", "resnet50", "vgg16", "vgg16_bn"],
         "heads": ["base", "layers", "pruning"],
     }
 
@@ -173,7 +173,7 @@ def test_vgg16_features_match_torchvision_layout_and_pool_option():
     [
         (
             {"backbone": "alexnet"},
-            r"unknown backbone 'alexnet'; choices: \['resnet18', 'resnet34', 'resnet50', 'vgg16'\]",
+            r"unknown backbone 'alexnet'; choices: \['resnet18', 'resnet34', 'resnet50', 'vgg16', 'vgg16_bn'\]",
         ),
         ({"head": "attention"}, r"unknown head 'attention'; choices: \['base', 'layers', 'pruning'\]"),
         ({"output_activation": "tanh"}, "unknown output_activation 'tanh'; choices"),

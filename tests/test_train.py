@@ -13,7 +13,7 @@ import torch
 
 from fashion import train as T
 from fashion.data.benchmark import Benchmark
-from fashion.models import LabelSpace
+from fashion.models import Hints, LabelSpace
 
 CATEGORIES = ["c0", "c1", "c2", "c3"]
 ATTRIBUTES = [f"material:m{i}" for i in range(5)] + [f"pattern:p{i}" for i in range(5)]
@@ -243,11 +243,11 @@ def test_one_epoch_per_architecture_writes_contract_outputs(tmp_path, backbone, 
     assert (paths.live_dir / "plots" / "metrics" / "val" / "p@3.tsv").is_file()
 
 
-def test_bce_with_imagenet_normalisation_trains_on_logits(tmp_path):
+def test_bce_with_imagenet_normalisation_trains_on_sigmoid_outputs(tmp_path):
     inputs = make_inputs(multi=False)
     config = make_config(False, head="base", loss="bce", normalization="imagenet")
     run_metrics = T.run(config, inputs, paths_for(tmp_path, config, live=False))
-    assert T.build_model(config, inputs.space).category_head.activation_name == "none"
+    assert T.build_model(config, inputs.space).category_head.activation_name == "sigmoid"
     assert math.isfinite(run_metrics["train_loss"]) and run_metrics["paper"]["loss"] > 0
     saved = json.loads((paths_for(tmp_path, config).model_dir / "model.json").read_text())
     assert saved["normalization"]["mean"] == list(T.IMAGENET_MEAN)
@@ -334,3 +334,24 @@ def test_dvclive_leaves_dvc_files_and_experiments_alone(tmp_path, monkeypatch):
     assert changed == {"models/", "metrics/", "dvclive/"} or changed == {"models", "metrics", "dvclive"}
     refs = subprocess.run(["git", "for-each-ref"], cwd=repo, check=True, capture_output=True, text=True)
     assert "exps" not in refs.stdout
+
+
+def test_bce_switched_off_rows_score_lowest():
+    """Under bce a pruned row must output 0 (the lowest sigmoid score), not a logit of 0 that
+    would outrank in-range rows with negative logits."""
+    inputs = make_inputs(multi=False)
+    config = make_config(False, head="pruning", loss="bce")
+    model = T.build_model(config, inputs.space).eval()
+    space = inputs.space
+    hints = Hints.empty(4, space)
+    hinted = torch.zeros(4, space.num_categories, dtype=torch.bool)
+    hinted[:, 0] = True
+    hints = dataclasses.replace(hints, category=hinted)
+    with torch.no_grad():
+        out = model(torch.randn(4, 3, 32, 32), hints)["attributes"]  # [4,P] probabilities
+    in_range = torch.zeros(space.num_attributes, dtype=torch.bool)
+    in_range[list(space.attribute_range[0])] = True
+    assert (out[:, ~in_range] == 0).all()
+    assert (out[:, in_range] > 0).all()
+    target = torch.zeros_like(out)
+    assert torch.isfinite(T.compute_loss({"attributes": out}, {"attributes": target}, "bce"))

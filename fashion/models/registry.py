@@ -7,7 +7,7 @@ from typing import Callable, Sequence
 
 from torch import nn
 
-from fashion.models.backbones import build_resnet18, build_resnet34, build_resnet50, build_vgg16
+from fashion.models.backbones import build_resnet18, build_resnet34, build_resnet50, build_vgg16, build_vgg16_bn
 from fashion.models.heads import OUTPUT_ACTIVATIONS, BaseHead, LayersHead, PruningHead
 from fashion.models.labels import Hints, LabelSpace
 from fashion.models.model import FashionModel
@@ -17,6 +17,7 @@ __all__ = ["BACKBONES", "HEADS", "Hints", "LabelSpace", "available_models", "get
 # name -> (pretrained, vgg_pool) -> (feature extractor, feature dim)
 BACKBONES: dict[str, Callable[..., tuple[nn.Module, int]]] = {
     "vgg16": build_vgg16,
+    "vgg16_bn": build_vgg16_bn,
     "resnet18": build_resnet18,
     "resnet34": build_resnet34,
     "resnet50": build_resnet50,
