@@ -12,7 +12,7 @@ def main() -> int:
     params = load_params()
     report = section(params, "report")
     try:
-        config = ReportConfig(vgg_backbone="vgg16", resnet_backbone="resnet18",
+        config = ReportConfig(vgg_backbone="vgg16_bn", resnet_backbone="resnet18",
                               tolerance_pp=float(report["tolerance_pp"]),
                               per_class_sample=int(report["per_class_sample"]))
     except KeyError as exc:

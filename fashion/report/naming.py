@@ -23,7 +23,7 @@ def paper_model_name(backbone: str, head: str) -> str:
     """The paper's name for a run: vgg16/pruning -> DynamicPruning16, resnet18/base -> BaseResNet."""
     if head not in HEADS:
         raise ValueError(f"unknown head {head!r}; expected one of {HEADS}")
-    if backbone == "vgg16":
+    if backbone in ("vgg16", "vgg16_bn"):  # vgg16_bn: the same VGG16 with batch norm (demo trains from scratch)
         family, base_name = "16", "BaseVGG16"
     elif backbone.startswith("resnet"):
         family, base_name = "Res", "BaseResNet"
