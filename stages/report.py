@@ -1,6 +1,7 @@
 """DVC stage `report`: metrics/*.json + dvclive/ logs -> reports/paper.md and reports/figures/*.png.
 
-params.yaml: report.tolerance_pp, report.per_class_sample (the *Res models are the resnet18 runs of dvc.yaml).
+params.yaml: report.tolerance_pp, report.per_class_sample, report.vgg_backbone / resnet_backbone
+(the backbones of dvc.yaml's training matrix that stand for the paper's *16 and *Res models).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ def main() -> int:
     params = load_params()
     report = section(params, "report")
     try:
-        config = ReportConfig(vgg_backbone="vgg16_bn", resnet_backbone="resnet18",
+        config = ReportConfig(vgg_backbone=str(report["vgg_backbone"]), resnet_backbone=str(report["resnet_backbone"]),
                               tolerance_pp=float(report["tolerance_pp"]),
                               per_class_sample=int(report["per_class_sample"]))
     except KeyError as exc:

@@ -226,8 +226,9 @@ def test_missing_run_is_named_in_cells_and_claims(tmp_path):
 
 
 def test_stage_script_with_no_inputs_at_all(tmp_path, monkeypatch, capsys):
-    (tmp_path / "params.yaml").write_text("train: {resnet: resnet34}\nreport: {tolerance_pp: 0.5, "
-                                          "per_class_sample: 4}\n", encoding="utf-8")
+    (tmp_path / "params.yaml").write_text("report: {tolerance_pp: 0.5, per_class_sample: 4, "
+                                          "vgg_backbone: vgg16_bn, resnet_backbone: resnet34}\n",
+                                          encoding="utf-8")
     monkeypatch.chdir(tmp_path)
     stage = runpy.run_path(str(STAGE_SCRIPT))
     assert stage["main"]() == 0
