@@ -1,6 +1,6 @@
 """Benchmark the dynamic heads (not a test).
 
-1. Heads alone, batch 64: vectorised PruningHead / LayersHead vs the literal per-sample references
+1. Heads alone, batch 64 and 256 (--batches): vectorised PruningHead / LayersHead vs the literal per-sample references
    (tests/reference_heads.py) and vs a plain base head, for D in {256, 4096} and P in {1000, 128}
    with 13 categories; forward (inference_mode) and forward + backward, the vectorised heads timed
    in interleaved rounds. Speed-up = literal / vectorised, from medians (and from minima).
@@ -9,7 +9,7 @@
    hits all of them alike. Reports the median of N and the dynamic/base ratio, both measured
    per round and implied by the heads' own extra cost (decode-only timing).
 
-Usage: python benchmarks/heads_bench.py [--repeats 7] [--threads 1] [--skip-models | --skip-heads]
+Usage: python benchmarks/heads_bench.py [--repeats 7] [--threads 1] [--batches 64,256] [--skip-models | --skip-heads]
 """
 from __future__ import annotations
 
@@ -106,8 +106,7 @@ def training_pass(head: Callable, parameters: list[torch.Tensor], features, cate
     return run
 
 
-def bench_heads(repeats: int) -> None:
-    batch = 64
+def bench_heads(repeats: int, batch: int = 64) -> None:
     print(f"## Heads alone: batch {batch}, {NUM_CATEGORIES} categories; ms per batch as median (min)")
     print("fwd = forward under inference_mode; f+b = forward + backward of out.sum() (parameter and input grads)")
     print(f"{'':5}{'head':8} {'pass':5}{'vectorised':>18}{'literal':>20}{'speed-up':>16}{'vs base':>16}")
@@ -225,12 +224,16 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=0, help="torch intra-op threads (0 = torch default)")
     parser.add_argument("--skip-models", action="store_true", help="only benchmark the heads")
     parser.add_argument("--skip-heads", action="store_true", help="only benchmark the whole models")
+    parser.add_argument("--batches", default="64,256",
+                        help="comma-separated batch sizes for the heads-alone table (default 64,256): the literal "
+                             "versions cost a weight copy per sample, the vectorised ones read each weight once per batch")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, CPU")
     if not args.skip_heads:
-        bench_heads(args.repeats)
+        for batch in (int(b) for b in args.batches.split(",")):
+            bench_heads(args.repeats, batch)
     if not args.skip_models:
         bench_models(args.repeats)
     return 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import time
+import dataclasses
 from pathlib import Path
 
 from fashion.data.errors import DataError
@@ -35,8 +36,9 @@ def main() -> None:
                 summary = build_deepfashion_images(DEEPFASHION, ranges[dataset], OUT / dataset, settings)
             else:
                 truth = read_truth(TRUTH, attribute_groups(ranges[dataset]["attributes"])) if TRUTH.is_file() else None
+                instagram = dataclasses.replace(settings, center_width=float(cfg["instagram_center_width"]))
                 summary = build_instagram_images(read_posts(POSTS), truth, INSTAGRAM_ROOT, ranges[dataset],
-                                                 OUT / dataset, settings, int(params["seed"]),
+                                                 OUT / dataset, instagram, int(params["seed"]),
                                                  float(cfg["val_share"]), str(POSTS), str(TRUTH))
             if summary["images"] == 0:
                 raise SystemExit(f"images: no usable {dataset} image (see {OUT / dataset / 'summary.json'})")

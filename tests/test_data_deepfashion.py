@@ -214,6 +214,31 @@ def test_large_jpeg_crop_stays_aligned_under_reduced_decoding(tmp_path):
     assert np.abs(pixels - RED).max() <= 30
 
 
+@pytest.mark.parametrize("share, expect_band", [(1.0, True), (0.5, False)])
+def test_center_width_keeps_the_middle_of_the_picture(tmp_path, share, expect_band):
+    from fashion.data.decode import decode_image
+
+    picture = Image.new("RGB", (400, 200), GREY)
+    picture.paste(RED, (0, 0, 80, 200))      # left fifth red: outside the central half
+    picture.paste((0, 0, 255), (150, 0, 250, 200))  # a blue stripe in the middle
+    picture.save(tmp_path / "wide.jpg", quality=95)
+    pixels = decode_image(tmp_path / "wide.jpg", 16, None, center_width=share).astype(int)
+    has_red = bool((np.abs(pixels - RED).max(axis=-1) <= 40).any())
+    assert has_red == expect_band
+    assert (np.abs(pixels - (0, 0, 255)).max(axis=-1) <= 40).any()
+
+
+def test_center_width_outside_zero_to_one_is_refused(tmp_path):
+    from fashion.data.decode import decode_image
+    from fashion.data.images import ImageSettings
+
+    Image.new("RGB", (10, 10), GREY).save(tmp_path / "x.jpg")
+    with pytest.raises(ValueError, match="center_width"):
+        decode_image(tmp_path / "x.jpg", 4, None, center_width=0.0)
+    with pytest.raises(ValueError, match="center_width"):
+        ImageSettings(center_width=1.5)
+
+
 def test_bad_images_are_listed_not_fatal(deepfashion, tmp_path):
     (deepfashion / image_name(4)).write_bytes(b"not a jpeg at all")
     (deepfashion / image_name(10)).unlink()

@@ -11,13 +11,14 @@ import re
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from fashion.cli import main as cli_main
-from fashion.demo import DemoConfig, generate_corpus, generate_demo, priors
+from fashion.demo import DemoConfig, generate_corpus, generate_demo, priors, wardrobe
 from fashion.demo.text import CHATTER, ITEM_COMMENTS, OPENERS, TextGenerator
 from fashion.demo.world import World
 from fashion.ontology import load_ontology
@@ -236,16 +237,61 @@ def test_outfits_follow_allowed_groups_and_body_slots(ontology):
                 assert it.values("material") == ("leather",)
 
 
-def test_first_item_follows_the_real_category_prior(ontology):
+@pytest.mark.parametrize("month", [1, 6])
+def test_first_item_follows_the_real_category_prior(ontology, month):
+    """The real prior, reweighted by what the season makes people wear."""
     world = World(ontology, 9)
     neutral = dataclasses.replace(world.accounts(1)[0], category_boost=(1.0,) * 13)
     rng = random.Random(1)
     counts = np.zeros(13)
     for _ in range(3000):
-        counts[world.cat_index[world.sample_outfit(rng, neutral, 6)[0].category]] += 1
-    prior = np.array(priors.CATEGORY_PRIOR, float)
+        counts[world.cat_index[world.sample_outfit(rng, neutral, month)[0].category]] += 1
+    prior = np.array(priors.CATEGORY_PRIOR, float) * np.array(world.season_category_factor[wardrobe.season_of(month)])
     assert np.corrcoef(counts, prior)[0, 1] > 0.95
     assert world.categories[int(counts.argmax())] == "accessories"
+
+
+def _season_counts(world, account, month: int, n: int, seed: int):
+    rng = random.Random(seed)
+    categories, materials, occasions = Counter(), Counter(), Counter()
+    for _ in range(n):
+        for it in world.sample_outfit(rng, account, month):
+            categories[it.category] += 1
+            materials.update(it.values("material"))
+            occasions.update((it.kind, o) for o in it.values("occasion"))
+    return categories, materials, occasions
+
+
+def test_what_is_worn_follows_the_season_so_the_collection_shows(ontology):
+    world = World(ontology, 4)
+    account = dataclasses.replace(world.accounts(1)[0], category_boost=(1.0,) * 13)
+    winter_cats, winter_materials, _ = _season_counts(world, account, 1, 1500, 0)
+    summer_cats, summer_materials, _ = _season_counts(world, account, 7, 1500, 0)
+    for category in ("coats", "jumpers_and_cardigans"):
+        assert winter_cats[category] > 3 * summer_cats[category], category
+    for category in ("dresses", "tops_and_tshirts"):
+        assert summer_cats[category] > 2 * winter_cats[category], category
+    assert winter_materials["wool"] > 5 * summer_materials["wool"]
+    assert summer_materials["linen"] > 5 * winter_materials["linen"]
+    rng = random.Random(1)
+    for month, season in ((2, "autumn_winter"), (6, "spring_summer")):
+        for _ in range(200):
+            for it in world.sample_outfit(rng, account, month):
+                assert it.values("collection") in ((), (season,))
+
+
+def test_occasion_follows_the_garment_kind(ontology):
+    world = World(ontology, 6)
+    account = world.accounts(1)[0]
+    _, _, occasions = _season_counts(world, account, 3, 4000, 2)
+
+    def share(kind: str, occasion: str) -> float:
+        total = sum(n for (k, _), n in occasions.items() if k == kind)
+        return occasions[(kind, occasion)] / total
+
+    assert share("sneakers", "leisure") > 0.7
+    assert share("blazer", "business") > 0.6
+    assert share("heels", "party") + share("heels", "evening") > 0.7
 
 
 def test_phantoms_are_absent_from_the_picture(ontology):

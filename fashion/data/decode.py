@@ -26,6 +26,7 @@ class ImageRejected(Exception):
 class DecodeJob:
     path: str
     bbox: tuple[int, int, int, int] | None  # x1, y1, x2, y2 in original pixels; None = whole image
+    center_width: float = 1.0  # without a bbox: keep this share of the width around the centre
 
 
 def safe_join(root: str | os.PathLike, relative: str) -> Path | None:
@@ -39,9 +40,10 @@ def safe_join(root: str | os.PathLike, relative: str) -> Path | None:
     return candidate
 
 
-def _crop_box(bbox, width: int, height: int) -> tuple[int, int, int, int]:
+def _crop_box(bbox, width: int, height: int, center_width: float = 1.0) -> tuple[int, int, int, int]:
     if bbox is None:
-        return 0, 0, width, height
+        margin = int(round(width * (1.0 - center_width) / 2.0)) if center_width < 1.0 else 0
+        return margin, 0, max(margin + 1, width - margin), height
     x1, y1, x2, y2 = bbox
     x1, y1 = max(0, x1), max(0, y1)
     x2, y2 = min(width, x2), min(height, y2)
@@ -50,8 +52,12 @@ def _crop_box(bbox, width: int, height: int) -> tuple[int, int, int, int]:
     return x1, y1, x2, y2
 
 
-def decode_image(path: str | os.PathLike, size: int, bbox=None, max_pixels: int = 40_000_000) -> np.ndarray:
-    """-> uint8 [size, size, 3]: RGB, cropped to bbox (clamped to the image), resized (no padding)."""
+def decode_image(path: str | os.PathLike, size: int, bbox=None, max_pixels: int = 40_000_000,
+                 center_width: float = 1.0) -> np.ndarray:
+    """-> uint8 [size, size, 3]: RGB, cropped to bbox (clamped to the image) or, without one, to the
+    central `center_width` share of the width (full height), resized (no padding)."""
+    if not 0.0 < center_width <= 1.0:
+        raise ValueError(f"center_width must be in (0, 1], got {center_width!r}")
     previous_cap = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = max_pixels  # PIL's own bomb guard too; restored so callers keep theirs
     try:
@@ -59,7 +65,7 @@ def decode_image(path: str | os.PathLike, size: int, bbox=None, max_pixels: int 
             width, height = img.size
             if width * height > max_pixels:
                 raise ImageRejected("too_many_pixels", f"{width}x{height} > {max_pixels}")
-            x1, y1, x2, y2 = _crop_box(bbox, width, height)
+            x1, y1, x2, y2 = _crop_box(bbox, width, height, center_width)
             if img.format == "JPEG":
                 # Let libjpeg decode at 1/2..1/8 scale while the crop still exceeds the target size.
                 want = (math.ceil(width * size / (x2 - x1)), math.ceil(height * size / (y2 - y1)))
@@ -86,6 +92,6 @@ def decode_job(job_and_settings: tuple[DecodeJob, int, int]) -> tuple[np.ndarray
     """Process-pool entry point: -> (pixels [size, size, 3] or None, reason, detail)."""
     job, size, max_pixels = job_and_settings
     try:
-        return decode_image(job.path, size, job.bbox, max_pixels), "", ""
+        return decode_image(job.path, size, job.bbox, max_pixels, job.center_width), "", ""
     except ImageRejected as rejected:
         return None, rejected.reason, rejected.detail

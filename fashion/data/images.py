@@ -37,6 +37,11 @@ class ImageSettings:
     crop_bbox: bool = True
     max_pixels: int = 40_000_000
     workers: int = 1  # >1: a spawned pool (~several s to start); worth it only with idle cores
+    center_width: float = 1.0  # images without a bbox keep this share of their width around the centre
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.center_width <= 1.0:
+            raise ValueError(f"center_width must be in (0, 1], got {self.center_width!r}")
 
 
 @dataclass
@@ -128,7 +133,7 @@ def _write_outputs(dataset: str, candidates: list[Candidate], out_dir: Path, set
                    excluded: list[dict], extra_summary: dict, extra_types: dict[str, pa.DataType]) -> dict:
     """Order train-then-val, decode, write images.npy / index.parquet / summary.json."""
     ordered = [c for c in candidates if c.split == TRAIN] + [c for c in candidates if c.split == VAL]
-    jobs = [DecodeJob(c.path, c.bbox if settings.crop_bbox else None) for c in ordered]
+    jobs = [DecodeJob(c.path, c.bbox if settings.crop_bbox else None, settings.center_width) for c in ordered]
     kept, failed = write_image_array(jobs, out_dir / IMAGES_FILE, settings, desc=f"{dataset} images")
     rows = [ordered[i] for i in kept]
     for position, reason, detail in failed:
@@ -151,6 +156,7 @@ def _write_outputs(dataset: str, candidates: list[Candidate], out_dir: Path, set
         "dataset": dataset,
         "image_size": settings.image_size,
         "crop_bbox": settings.crop_bbox,
+        "center_width": settings.center_width,
         "images": len(rows),
         "splits": dict(Counter(c.split for c in rows)),
         "excluded": dict(sorted(Counter(e["reason"] for e in excluded).items())),

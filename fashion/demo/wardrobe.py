@@ -59,6 +59,53 @@ SHOE_VALUES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 OCCASION_WEIGHTS: dict[str, float] = {"leisure": 6, "party": 2, "business": 2, "evening": 1.5, "loungewear": 1, "traditional": 0.3}
+# Occasion follows what is worn (garment kind as drawn), so the picture shows it: trainers and
+# hoodies are leisure, blazers business, heels and clutches party/evening. Kinds not listed use
+# OCCASION_WEIGHTS.
+_LEISURE = {"leisure": 8, "loungewear": 1, "party": 0.5, "business": 0.3, "evening": 0.2, "traditional": 0.1}
+_BUSINESS = {"business": 7, "leisure": 1.5, "evening": 1, "party": 0.3, "loungewear": 0.1, "traditional": 0.2}
+_PARTY = {"party": 5, "evening": 4, "leisure": 0.8, "business": 0.5, "loungewear": 0.1, "traditional": 0.3}
+_LOUNGE = {"loungewear": 5, "leisure": 4, "party": 0.1, "business": 0.1, "evening": 0.1, "traditional": 0.1}
+OCCASION_BY_KIND: dict[str, dict[str, float]] = {
+    **{k: _LEISURE for k in ("tee", "tank", "hoodie", "shorts", "jeans", "sneakers", "sandals", "rucksack",
+                             "travel_bag", "cap", "sunglasses")},
+    **{k: _BUSINESS for k in ("blazer", "shirt", "trousers", "coat", "tote", "watch", "gilet")},
+    **{k: _PARTY for k in ("heels", "clutch", "necklace", "jumpsuit")},
+    **{k: _LOUNGE for k in ("joggers", "leggings", "socks")},
+}
+
+# Seasons: the annotation tool's collection values. A post's season follows its date, and what
+# people wear follows the season (coats, knits, boots in winter; dresses, sandals, linen in summer),
+# so the collection label can be read off the picture.
+SEASONS: tuple[str, ...] = ("spring_summer", "autumn_winter")
+
+
+def season_of(month: int) -> str:
+    return "spring_summer" if 4 <= month <= 9 else "autumn_winter"
+
+
+SEASON_CATEGORY_FACTOR: dict[str, dict[str, float]] = {
+    "autumn_winter": {"coats": 3.0, "jackets": 1.6, "jumpers_and_cardigans": 2.2, "tights_and_socks": 2.0,
+                      "dresses": 0.5, "skirts": 0.6, "tops_and_tshirts": 0.45, "blouses_and_tunics": 0.8},
+    "spring_summer": {"coats": 0.2, "jackets": 0.6, "jumpers_and_cardigans": 0.3, "tights_and_socks": 0.3,
+                      "dresses": 1.8, "skirts": 1.6, "tops_and_tshirts": 1.9, "blouses_and_tunics": 1.3},
+}
+SEASON_SUBCATEGORY_FACTOR: dict[str, dict[str, float]] = {
+    "autumn_winter": {"boots": 3.0, "ankle_boots": 3.0, "cowboy_boots": 2.0, "wellies": 2.0, "sandals": 0.1,
+                      "flip_flops": 0.1, "espadrilles": 0.2, "shorts": 0.2, "denim_shorts": 0.2, "down_coat": 3.0,
+                      "winter_coat": 3.0, "parka": 2.0, "down_jacket": 3.0, "winter_jacket": 3.0, "scarf": 3.0,
+                      "gloves": 3.0, "sunglasses": 0.3},
+    "spring_summer": {"sandals": 3.0, "flip_flops": 3.0, "espadrilles": 3.0, "shorts": 3.0, "denim_shorts": 3.0,
+                      "boots": 0.3, "ankle_boots": 0.4, "cowboy_boots": 0.5, "wellies": 0.2, "down_coat": 0.1,
+                      "winter_coat": 0.1, "parka": 0.3, "down_jacket": 0.1, "winter_jacket": 0.1, "scarf": 0.3,
+                      "gloves": 0.1, "sunglasses": 3.0},
+}
+SEASON_MATERIAL_FACTOR: dict[str, dict[str, float]] = {
+    "autumn_winter": {"wool": 4.0, "cashmere": 4.0, "fleece": 4.0, "mohair": 3.0, "cord": 3.0, "felt": 3.0,
+                      "leather": 1.5, "linen": 0.15, "chiffon": 0.3, "lace": 0.5},
+    "spring_summer": {"linen": 4.0, "cotton": 2.0, "chiffon": 3.0, "lace": 2.0, "jersey": 1.5, "silk": 1.5,
+                      "wool": 0.15, "cashmere": 0.15, "fleece": 0.1, "mohair": 0.15, "cord": 0.3, "felt": 0.2},
+}
 
 # Materials whose items are nearly always plain.
 MOSTLY_PLAIN_MATERIALS: frozenset[str] = frozenset({

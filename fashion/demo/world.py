@@ -185,35 +185,45 @@ class World:
                 counts[key] = counts.get(key, 0.0) + n
         # Per category: (subcategories, cumulative weights) for any outfit, and for outfits that
         # already have a top or knit (no one-piece then).
-        self.sub_tables: list[tuple[tuple[tuple[str, ...], list[float]], tuple[tuple[str, ...], list[float]]]] = []
-        for cat in self.categories:
-            subs = [s.key for s in self.ontology.subcategories_of(cat) if s.key not in looks.UNWEARABLE_SUBCATEGORIES]
-            if not subs:
-                raise ValueError(f"category {cat} has no wearable subcategory in the ontology")
-            # sqrt-flattened so rare kinds still appear in a small demo
-            weights = [math.sqrt(counts.get(s, 0.0) + 25.0) for s in subs]
-            separate = [(s, w) for s, w in zip(subs, weights) if looks.kind_of(cat, s) not in geo.FULL_KINDS]
-            self.sub_tables.append(((tuple(subs), _cumulative(weights)),
-                                    (tuple(s for s, _ in separate), _cumulative([w for _, w in separate]))))
+        # Per season, per category: as above; subcategory weights follow the season too.
+        self.sub_tables: dict[str, list[tuple[tuple[tuple[str, ...], list[float]], tuple[tuple[str, ...], list[float]]]]] = {}
+        for season in wardrobe.SEASONS:
+            factor = wardrobe.SEASON_SUBCATEGORY_FACTOR.get(season, {})
+            tables = self.sub_tables[season] = []
+            for cat in self.categories:
+                subs = [s.key for s in self.ontology.subcategories_of(cat) if s.key not in looks.UNWEARABLE_SUBCATEGORIES]
+                if not subs:
+                    raise ValueError(f"category {cat} has no wearable subcategory in the ontology")
+                # sqrt-flattened so rare kinds still appear in a small demo
+                weights = [math.sqrt(counts.get(s, 0.0) + 25.0) * factor.get(s, 1.0) for s in subs]
+                separate = [(s, w) for s, w in zip(subs, weights) if looks.kind_of(cat, s) not in geo.FULL_KINDS]
+                tables.append(((tuple(subs), _cumulative(weights)),
+                               (tuple(s for s, _ in separate), _cumulative([w for _, w in separate]))))
+        self.season_category_factor = {
+            season: [wardrobe.SEASON_CATEGORY_FACTOR.get(season, {}).get(c, 1.0) for c in self.categories]
+            for season in wardrobe.SEASONS
+        }
 
     def _attribute_plans(self) -> None:
-        """Per subcategory, the steps that fill in its attribute groups (ontology group order)."""
-        self.plans: dict[str, list[_Step]] = {}
-        for cat in self.categories:
-            allowed = self.ontology.allowed_groups.get(cat, ())
-            for sub in self.ontology.subcategories_of(cat):
-                kind = looks.kind_of(cat, sub.key)
-                steps = []
-                for group, values in self.groups.items():
-                    if group not in allowed or not values:
-                        continue
-                    cands, weights = self._candidates(cat, sub.key, kind, group)
-                    if cands:
-                        steps.append(_Step(group, group not in ("material", "pattern"), tuple(cands), tuple(_cumulative(weights))))
-                self.plans[sub.key] = steps
+        """Per season and subcategory, the steps that fill in its attribute groups (ontology group order)."""
+        self.plans: dict[str, dict[str, list[_Step]]] = {season: {} for season in wardrobe.SEASONS}
+        for season in wardrobe.SEASONS:
+            for cat in self.categories:
+                allowed = self.ontology.allowed_groups.get(cat, ())
+                for sub in self.ontology.subcategories_of(cat):
+                    kind = looks.kind_of(cat, sub.key)
+                    steps = []
+                    for group, values in self.groups.items():
+                        if group not in allowed or not values:
+                            continue
+                        cands, weights = self._candidates(cat, sub.key, kind, group, season)
+                        if cands:
+                            steps.append(_Step(group, group not in ("material", "pattern"), tuple(cands),
+                                               tuple(_cumulative(weights))))
+                    self.plans[season][sub.key] = steps
         self.pattern_values = self.groups.get("pattern", [])
 
-    def _candidates(self, cat: str, sub: str, kind: str, group: str) -> tuple[list[str], list[float]]:
+    def _candidates(self, cat: str, sub: str, kind: str, group: str, season: str) -> tuple[list[str], list[float]]:
         values = self.groups[group]
         known = set(values)
 
@@ -229,7 +239,8 @@ class World:
             weights = [table.get(m, 0.0 if m in priors.METAL_MATERIALS else priors.FALLBACK_MATERIAL_WEIGHT) for m in values]
             if sub in priors.METAL_SUBCATEGORIES:
                 weights = [w + (6.0 if m in priors.METAL_MATERIALS else 0.0) for m, w in zip(values, weights)]
-            return keep(values, weights)
+            seasonal = wardrobe.SEASON_MATERIAL_FACTOR.get(season, {})
+            return keep(values, [w * seasonal.get(m, 1.0) for m, w in zip(values, weights)])
         if group == "pattern":  # account-dependent: drawn in _pattern
             return keep(values)
         if group == "collar":
@@ -240,7 +251,8 @@ class World:
             table = wardrobe.SHOE_VALUES.get(kind, wardrobe.SHOE_VALUES["flats"])
             return keep(table.get(group, values))
         if group == "occasion":
-            return keep(list(wardrobe.OCCASION_WEIGHTS), list(wardrobe.OCCASION_WEIGHTS.values()))
+            table = wardrobe.OCCASION_BY_KIND.get(kind, wardrobe.OCCASION_WEIGHTS)
+            return keep(list(table), list(table.values()))
         return keep(values)
 
     def _account_tables(self, account: Account) -> tuple:
@@ -303,6 +315,8 @@ class World:
         no top under a one-piece); the real co-occurrence weights are used among those that fit.
         """
         prior, boost, _, _ = self._account_tables(account)
+        season_factor = self.season_category_factor[wardrobe.season_of(month)]
+        prior = [p * f for p, f in zip(prior, season_factor)]
         n_items = 1 + bisect_right(_ITEMS_CUM, rng.random())
         items: list[Item] = []
         allowed = [1.0] * len(self.categories)  # 1.0 = may still join the outfit
@@ -322,13 +336,13 @@ class World:
             slots.append(slot)
             allowed = [a * b * c for a, b, c in zip(allowed, self.pair_mask[ci], self.slot_mask[slot])]
             cooc_sum = self.cooc[ci] if cooc_sum is None else [c + x for c, x in zip(cooc_sum, self.cooc[ci])]
-            weights = [c * b for c, b in zip(cooc_sum, boost)]
+            weights = [c * b * f for c, b, f in zip(cooc_sum, boost, season_factor)]
         return items
 
     def _item(self, rng: random.Random, account: Account, ci: int, month: int, slots: list[int]) -> Item | None:
         category = self.categories[ci]
         no_one_piece = any(s in self.under_full for s in slots)
-        subs, cum = self.sub_tables[ci][1 if no_one_piece else 0]
+        subs, cum = self.sub_tables[wardrobe.season_of(month)][ci][1 if no_one_piece else 0]
         if not subs:
             return None
         subcategory = _pick(rng, subs, cum)
@@ -359,14 +373,14 @@ class World:
     def _attributes(self, rng: random.Random, account: Account, category: str, subcategory: str,
                     month: int) -> dict[str, tuple[str, ...]]:
         chosen: dict[str, tuple[str, ...]] = {}
-        for step in self.plans[subcategory]:
+        season = wardrobe.season_of(month)
+        for step in self.plans[season][subcategory]:
             if step.optional and rng.random() >= wardrobe.OPTIONAL_GROUP_RATE:
                 continue
             group = step.group
             if group == "pattern":
                 value = self._pattern(rng, account, category, chosen)
-            elif group == "collection":
-                season = "spring_summer" if 4 <= month <= 9 else "autumn_winter"  # follows the post date
+            elif group == "collection":  # follows the post date
                 value = season if season in step.values else _pick(rng, step.values, step.cum)
             elif group == "heel_height" and chosen.get("heel_type") == ("flat",) and "low" in step.values:
                 value = "low"

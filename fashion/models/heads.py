@@ -33,6 +33,23 @@ def output_activation(name: str) -> Callable[[torch.Tensor], torch.Tensor]:
     return OUTPUT_ACTIVATIONS[name]
 
 
+def prior_bias(prior: torch.Tensor, activation: str) -> torch.Tensor:
+    """Bias values that make an output start at `prior` [n] (label frequencies in [0,1]) when the
+    features carry no signal yet: the frequency itself under ReLU (MSE regresses toward it),
+    its logit under sigmoid. Clamped so that never-seen labels get a finite bias."""
+    prior = prior.detach().to(torch.float64).clamp(1e-3, 1.0 - 1e-3)
+    if activation == "sigmoid":
+        return torch.log(prior / (1.0 - prior))
+    if activation == "relu":
+        return prior
+    return torch.log(prior / (1.0 - prior))  # "none": logits
+
+
+def _set_bias(bias: torch.Tensor, values: torch.Tensor) -> None:
+    with torch.no_grad():  # an initialisation, not a forward-time edit
+        bias.copy_(values.to(bias.dtype))
+
+
 class CategoryHead(nn.Module):
     """Linear + output activation over the K categories; never sees hints."""
 
@@ -44,6 +61,10 @@ class CategoryHead(nn.Module):
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:  # [B,D] -> [B,K]
         return self._activation(self.linear(features))
+
+    def set_prior(self, prior: torch.Tensor) -> None:
+        """Start every output at its label frequency prior [K] (see prior_bias)."""
+        _set_bias(self.linear.bias, prior_bias(prior, self.activation_name))
 
 
 class BaseHead(nn.Module):
@@ -59,6 +80,10 @@ class BaseHead(nn.Module):
         self, features: torch.Tensor, category_hint: torch.Tensor | None = None, target_hint: torch.Tensor | None = None
     ) -> torch.Tensor:  # [B,D] -> [B,n]
         return self._activation(self.linear(features))
+
+    def set_prior(self, prior: torch.Tensor) -> None:
+        """Start every output at its label frequency prior [n] (see prior_bias)."""
+        _set_bias(self.linear.bias, prior_bias(prior, self.activation_name))
 
 
 class _HintedHead(nn.Module):
@@ -143,6 +168,10 @@ class PruningHead(_HintedHead):
         super().__init__(num_outputs, ranges, alpha, beta, activation)
         self.linear = nn.Linear(in_features, num_outputs)
 
+    def set_prior(self, prior: torch.Tensor) -> None:
+        """Start every output at its label frequency prior [n] (see prior_bias)."""
+        _set_bias(self.linear.bias, prior_bias(prior, self.activation_name))
+
     def forward(
         self, features: torch.Tensor, category_hint: torch.Tensor, target_hint: torch.Tensor | None = None
     ) -> torch.Tensor:
@@ -217,6 +246,10 @@ class LayersHead(_HintedHead):
         in_some_range = torch.tensor([bool(rows) for rows in writers], dtype=torch.bool)
         self.register_buffer("in_some_range", in_some_range, persistent=False)  # [n]
 
+    def set_prior(self, prior: torch.Tensor) -> None:
+        """Start every packed row at the prior [n] of the unified output it writes (see prior_bias)."""
+        _set_bias(self.bias, prior_bias(prior, self.activation_name).index_select(0, self.output_index.cpu()))
+
     def category_layer(self, category: int) -> tuple[torch.Tensor, torch.Tensor, tuple[int, ...]]:
         """(weight [n_k,D], bias [n_k], unified output indices) of one category's layer (views)."""
         start, stop = self._starts[category], self._starts[category + 1]
@@ -259,16 +292,77 @@ class LayersHead(_HintedHead):
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Each category's layer on the samples that select it, flattened category by category:
         values [T] and their flat output positions sample·n + unified output [T]."""
-        rows = features.index_select(0, pair_samples).split(counts)  # per category [c_k,D]
+        rows = features.index_select(0, pair_samples)  # [N,D], grouped by category (counts)
+        values = GroupedLinear.apply(rows, self.weight, self.bias, tuple(counts), self._sizes)  # [T]
         positions = (pair_samples * self.num_outputs).split(counts)  # per category [c_k]
-        weights, biases = self.weight.split(self._sizes), self.bias.split(self._sizes)
         outputs = self.output_index.split(self._sizes)
-        blocks, flats = [], []
-        for k, count in enumerate(counts):
-            if count and self._sizes[k]:
-                blocks.append(torch.addmm(biases[k], rows[k], weights[k].t()).view(-1))  # [c_k·n_k]
-                flats.append((positions[k][:, None] + outputs[k]).view(-1))  # [c_k·n_k]
-        if not blocks:  # nothing selected has outputs: empty, yet part of the graph
-            blocks.append((features[:0] @ self.weight[:0].t()).view(-1))
-            flats.append(pair_samples[:0])
-        return torch.cat(blocks), torch.cat(flats)
+        flats = [
+            (positions[k][:, None] + outputs[k]).view(-1)  # [c_k·n_k]
+            for k, count in enumerate(counts)
+            if count and self._sizes[k]
+        ]
+        return values, torch.cat(flats) if flats else pair_samples[:0]
+
+
+class GroupedLinear(torch.autograd.Function):
+    """Row group k of `rows` through row block k of the packed layer, for every k at once:
+    values = cat_k( (rows_k [c_k,D] @ weight_k[n_k,D]^T + bias_k).view(-1) ) -> [sum_k c_k·n_k].
+
+    One output buffer and, in backward, one weight-gradient buffer that every block writes into
+    (autograd's split/cat would allocate and copy a full [S,D] gradient on top). Blocks with no
+    rows get zero gradient. Computes in the dtype of `rows` (bf16/fp16 under autocast), gradients
+    for weight and bias in their own dtype.
+    """
+
+    @staticmethod
+    def forward(ctx, rows, weight, bias, counts, sizes):  # rows [N,D], weight [S,D], bias [S]
+        dtype = rows.dtype
+        weight_c, bias_c = weight.to(dtype), bias.to(dtype)
+        total = sum(c * n for c, n in zip(counts, sizes))
+        out = rows.new_empty(total)
+        row_start = weight_start = out_start = 0
+        for count, size in zip(counts, sizes):
+            if count and size:
+                block = out[out_start : out_start + count * size].view(count, size)
+                torch.addmm(bias_c[weight_start : weight_start + size], rows[row_start : row_start + count],
+                            weight_c[weight_start : weight_start + size].t(), out=block)
+                out_start += count * size
+            row_start += count
+            weight_start += size
+        ctx.save_for_backward(rows, weight_c)
+        ctx.counts, ctx.sizes, ctx.param_dtype = counts, sizes, weight.dtype
+        return out
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, grad_out):  # grad_out [T]
+        rows, weight_c = ctx.saved_tensors
+        grad_out = grad_out.to(rows.dtype).contiguous()
+        need_rows, need_weight, need_bias = ctx.needs_input_grad[:3]
+        grad_rows = torch.zeros_like(rows) if need_rows else None
+        grad_weight = weight_c.new_empty(weight_c.shape, dtype=ctx.param_dtype) if need_weight else None
+        grad_bias = weight_c.new_empty(weight_c.shape[0], dtype=ctx.param_dtype) if need_bias else None
+        row_start = weight_start = out_start = 0
+        for count, size in zip(ctx.counts, ctx.sizes):
+            rows_k = slice(row_start, row_start + count)
+            weight_k = slice(weight_start, weight_start + size)
+            if count and size:
+                grad_k = grad_out[out_start : out_start + count * size].view(count, size)  # [c_k,n_k]
+                if need_rows:
+                    torch.mm(grad_k, weight_c[weight_k], out=grad_rows[rows_k])
+                if need_weight:
+                    if grad_weight.dtype == rows.dtype:
+                        torch.mm(grad_k.t(), rows[rows_k], out=grad_weight[weight_k])
+                    else:
+                        grad_weight[weight_k] = grad_k.t().to(grad_weight.dtype) @ rows[rows_k].to(grad_weight.dtype)
+                if need_bias:
+                    grad_bias[weight_k] = grad_k.sum(dim=0).to(grad_bias.dtype)
+                out_start += count * size
+            elif size:  # a layer no sample selected gets no gradient
+                if need_weight:
+                    grad_weight[weight_k] = 0
+                if need_bias:
+                    grad_bias[weight_k] = 0
+            row_start += count
+            weight_start += size
+        return grad_rows, grad_weight, grad_bias, None, None

@@ -84,6 +84,24 @@ class FashionModel(nn.Module):
     def forward(self, images: torch.Tensor, hints: Hints | None = None) -> dict[str, torch.Tensor]:
         return self.decode(self.encode(images), hints)
 
+    def set_output_priors(self, priors: dict[str, torch.Tensor]) -> None:
+        """Initialise output biases so each output starts at its label frequency (output name ->
+        prior [n], e.g. train-split frequencies): the untrained model then ranks like the
+        label-frequency baseline and training learns what the image adds. Names left out keep
+        their initialisation."""
+        heads = {"category": self.category_head, "attributes": self.attribute_head,
+                 "subcategories": self.subcategory_head}
+        unknown = sorted(set(priors) - {name for name, head in heads.items() if head is not None})
+        if unknown:
+            raise ValueError(f"set_output_priors: unknown outputs {unknown}")
+        for name, prior in priors.items():
+            head = heads[name]
+            width = head.linear.out_features if hasattr(head, "linear") else head.num_outputs
+            prior = torch.as_tensor(prior)
+            if tuple(prior.shape) != (width,):
+                raise ValueError(f"set_output_priors: {name} prior has shape {tuple(prior.shape)}, expected ({width},)")
+            head.set_prior(prior)
+
     def parameter_groups(self) -> dict[str, list[nn.Parameter]]:
         """Named parameter groups, e.g. for per-group learning rates: backbone, fc, heads."""
         heads = [self.category_head, self.attribute_head] + (
