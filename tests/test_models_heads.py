@@ -1,6 +1,8 @@
 """Dynamic heads: vectorised implementations vs the literal per-sample references, gradients, semantics."""
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 import torch
 from torch import nn
@@ -9,7 +11,15 @@ from fashion.models import BaseHead, FashionModel, Hints, LabelSpace, LayersHead
 from fashion.models.registry import head_builder
 from tests.reference_heads import reference_layers, reference_pruning
 
-HEADS = {"pruning": (PruningHead, reference_pruning), "layers": (LayersHead, reference_layers)}
+# LayersHead has two code paths (a matmul per selected category; one dense matmul over every layer
+# for small heads): both are checked against the literal reference.
+GROUPED, DENSE = 0, 1 << 62  # dense_max_macs forcing either path
+HEADS = {
+    "pruning": (PruningHead, reference_pruning),
+    "layers": (partial(LayersHead, dense_max_macs=GROUPED), reference_layers),
+    "layers_dense": (partial(LayersHead, dense_max_macs=DENSE), reference_layers),
+}
+REGISTRY_NAME = {"pruning": "pruning", "layers": "layers", "layers_dense": "layers"}
 D = 6  # tiny feature width
 
 
@@ -150,7 +160,10 @@ def single_and_multi_spaces():
 def test_model_decode_uses_the_right_ranges_and_hints(kind, scenario):
     space = single_and_multi_spaces()[scenario]
     torch.manual_seed(5)
-    model = FashionModel(nn.Identity(), D, space, head_builder(kind, 0.2, 0.03, "relu"), fc_width=D).double()
+    model = FashionModel(nn.Identity(), D, space, head_builder(REGISTRY_NAME[kind], 0.2, 0.03, "relu"), fc_width=D).double()
+    for head in (model.attribute_head, model.subcategory_head):
+        if isinstance(head, LayersHead):
+            head.dense_max_macs = DENSE if kind == "layers_dense" else GROUPED
     generator = torch.Generator().manual_seed(5)
     batch = 10
     category, attribute = random_hints(generator, batch, space.num_categories, space.num_attributes)
@@ -190,8 +203,9 @@ def test_pruning_hand_computed():
     torch.testing.assert_close(out, expected)
 
 
-def test_layers_hand_computed_overlap_takes_max():
-    head = LayersHead(2, 3, [[0, 1], [1, 2]], alpha=0.0, beta=0.0, activation="none")
+@pytest.mark.parametrize("path", [GROUPED, DENSE])
+def test_layers_hand_computed_overlap_takes_max(path):
+    head = LayersHead(2, 3, [[0, 1], [1, 2]], alpha=0.0, beta=0.0, activation="none", dense_max_macs=path)
     with torch.no_grad():
         # category 0 layer: outputs 0, 1; category 1 layer: outputs 1, 2
         head.weight.copy_(torch.tensor([[1.0, 0.0], [2.0, 0.0], [0.0, 1.0], [0.0, 3.0]]))
@@ -309,8 +323,9 @@ def test_unknown_activation_is_rejected():
         PruningHead(D, 3, [[0]], activation="tanh")
 
 
-def test_layers_head_without_any_range_outputs_zeros_and_backpropagates():
-    head = LayersHead(D, 3, [[], []], activation="sigmoid")
+@pytest.mark.parametrize("path", [GROUPED, DENSE])
+def test_layers_head_without_any_range_outputs_zeros_and_backpropagates(path):
+    head = LayersHead(D, 3, [[], []], activation="sigmoid", dense_max_macs=path)
     features = torch.randn(2, D, requires_grad=True)
     out = head(features, torch.tensor([[True, False], [False, False]]), None)
     assert out.shape == (2, 3) and torch.all(out == 0)
@@ -318,8 +333,9 @@ def test_layers_head_without_any_range_outputs_zeros_and_backpropagates():
     assert torch.all(features.grad == 0)
 
 
-def test_layers_overlap_ties_share_the_gradient():
-    head = LayersHead(2, 1, [[0], [0]], alpha=0.0, beta=0.0, activation="none")
+@pytest.mark.parametrize("path", [GROUPED, DENSE])
+def test_layers_overlap_ties_share_the_gradient(path):
+    head = LayersHead(2, 1, [[0], [0]], alpha=0.0, beta=0.0, activation="none", dense_max_macs=path)
     with torch.no_grad():
         head.weight.copy_(torch.tensor([[1.0, 2.0], [1.0, 2.0]]))  # both layers give the same value
         head.bias.zero_()
@@ -328,8 +344,9 @@ def test_layers_overlap_ties_share_the_gradient():
     torch.testing.assert_close(head.weight.grad, torch.full((2, 2), 0.5))
 
 
-def test_layers_three_way_tie_splits_the_gradient_evenly():
-    head = LayersHead(2, 1, [[0], [0], [0]], alpha=0.0, beta=0.0, activation="none")
+@pytest.mark.parametrize("path", [GROUPED, DENSE])
+def test_layers_three_way_tie_splits_the_gradient_evenly(path):
+    head = LayersHead(2, 1, [[0], [0], [0]], alpha=0.0, beta=0.0, activation="none", dense_max_macs=path)
     with torch.no_grad():
         head.weight.copy_(torch.tensor([[1.0, 2.0]] * 3))
         head.bias.zero_()
@@ -353,3 +370,14 @@ def test_bad_ranges_are_rejected(kind):
         HEADS[kind][0](D, 4, [[0], [4]])
     with pytest.raises(ValueError, match=r"ranges\[0\]"):
         HEADS[kind][0](D, 4, [[1, 1]])
+
+
+def test_layers_head_takes_the_dense_path_only_while_it_is_small():
+    head = LayersHead(D, 4, [[0, 1], [2, 3]], dense_max_macs=10 * 4 * D)  # 4 packed rows
+    calls = []
+    original = head._dense_layers
+    head._dense_layers = lambda *a: calls.append(a[0].shape[0]) or original(*a)
+    category = torch.tensor([[True, False]] * 11)
+    head(torch.randn(10, D), category[:10], None)
+    head(torch.randn(11, D), category, None)
+    assert calls == [10]  # 10 x 4 x D fits the budget, 11 samples take the grouped path

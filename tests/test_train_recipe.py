@@ -7,15 +7,7 @@ import torch
 
 from fashion import train as T
 from fashion.models import Hints, get_model
-from tests.test_train import make_config, make_inputs, make_space, paths_for
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+from tests.test_train import make_config, make_inputs, make_space, one_thread, paths_for  # noqa: F401 (autouse)
 
 
 # --------------------------------------------------------------------------------------------
