@@ -38,11 +38,7 @@ def prior_bias(prior: torch.Tensor, activation: str) -> torch.Tensor:
     features carry no signal yet: the frequency itself under ReLU (MSE regresses toward it),
     its logit under sigmoid. Clamped so that never-seen labels get a finite bias."""
     prior = prior.detach().to(torch.float64).clamp(1e-3, 1.0 - 1e-3)
-    if activation == "sigmoid":
-        return torch.log(prior / (1.0 - prior))
-    if activation == "relu":
-        return prior
-    return torch.log(prior / (1.0 - prior))  # "none": logits
+    return prior if activation == "relu" else torch.log(prior / (1.0 - prior))  # sigmoid / logits
 
 
 def _set_bias(bias: torch.Tensor, values: torch.Tensor) -> None:
@@ -50,7 +46,15 @@ def _set_bias(bias: torch.Tensor, values: torch.Tensor) -> None:
         bias.copy_(values.to(bias.dtype))
 
 
-class CategoryHead(nn.Module):
+class _LinearPrior:
+    """set_prior for heads whose outputs are one `self.linear` layer."""
+
+    def set_prior(self, prior: torch.Tensor) -> None:
+        """Start every output at its label frequency prior [n] (see prior_bias)."""
+        _set_bias(self.linear.bias, prior_bias(prior, self.activation_name))
+
+
+class CategoryHead(_LinearPrior, nn.Module):
     """Linear + output activation over the K categories; never sees hints."""
 
     def __init__(self, in_features: int, num_categories: int, activation: str = "relu") -> None:
@@ -62,12 +66,8 @@ class CategoryHead(nn.Module):
     def forward(self, features: torch.Tensor) -> torch.Tensor:  # [B,D] -> [B,K]
         return self._activation(self.linear(features))
 
-    def set_prior(self, prior: torch.Tensor) -> None:
-        """Start every output at its label frequency prior [K] (see prior_bias)."""
-        _set_bias(self.linear.bias, prior_bias(prior, self.activation_name))
 
-
-class BaseHead(nn.Module):
+class BaseHead(_LinearPrior, nn.Module):
     """Plain linear dependent head: accepts hints for a uniform signature and ignores them."""
 
     def __init__(self, in_features: int, num_outputs: int, activation: str = "relu") -> None:
@@ -80,10 +80,6 @@ class BaseHead(nn.Module):
         self, features: torch.Tensor, category_hint: torch.Tensor | None = None, target_hint: torch.Tensor | None = None
     ) -> torch.Tensor:  # [B,D] -> [B,n]
         return self._activation(self.linear(features))
-
-    def set_prior(self, prior: torch.Tensor) -> None:
-        """Start every output at its label frequency prior [n] (see prior_bias)."""
-        _set_bias(self.linear.bias, prior_bias(prior, self.activation_name))
 
 
 class _HintedHead(nn.Module):
@@ -144,7 +140,7 @@ class _HintedHead(nn.Module):
         return (beta if target_hint is None else torch.where(target_hint, alpha, beta)), scale
 
 
-class PruningHead(_HintedHead):
+class PruningHead(_LinearPrior, _HintedHead):
     """Algorithm 1 (DynamicPruning) on one linear layer, vectorised over the batch.
 
     Per hinted sample: rows outside the union of the hinted categories' ranges are deactivated
@@ -167,10 +163,6 @@ class PruningHead(_HintedHead):
     ) -> None:
         super().__init__(num_outputs, ranges, alpha, beta, activation)
         self.linear = nn.Linear(in_features, num_outputs)
-
-    def set_prior(self, prior: torch.Tensor) -> None:
-        """Start every output at its label frequency prior [n] (see prior_bias)."""
-        _set_bias(self.linear.bias, prior_bias(prior, self.activation_name))
 
     def forward(
         self, features: torch.Tensor, category_hint: torch.Tensor, target_hint: torch.Tensor | None = None
