@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 from fashion.cli import main as cli_main
-from fashion.demo import DemoConfig, generate_corpus, generate_demo, priors, wardrobe
+from fashion.demo import DemoConfig, generate_corpus, generate_demo, priors, textures, wardrobe
 from fashion.demo.text import CHATTER, ITEM_COMMENTS, OPENERS, TextGenerator
 from fashion.demo.world import World
 from fashion.ontology import load_ontology
@@ -292,6 +292,48 @@ def test_occasion_follows_the_garment_kind(ontology):
     assert share("sneakers", "leisure") > 0.7
     assert share("blazer", "business") > 0.6
     assert share("heels", "party") + share("heels", "evening") > 0.7
+
+
+def _saturation(pixels: np.ndarray) -> float:
+    mean = pixels.reshape(-1, 3).astype(float).mean(axis=0)
+    return float(mean.max() - mean.min())
+
+
+@pytest.mark.parametrize("size", [32, 96])
+def test_outdoor_backdrop_shows_the_season(size):
+    """Grey winter skies over snow or pavement, coloured summer skies over grass or sand."""
+    for seed in range(100):
+        winter = textures.outdoor_background(np.random.default_rng(seed), size, "autumn_winter")
+        summer = textures.outdoor_background(np.random.default_rng(seed), size, "spring_summer")
+        assert winter.shape == summer.shape == (size, size, 3)
+        top, bottom = slice(0, size // 6), slice(size - size // 12, size)
+        assert _saturation(winter[top]) < 0.2 < 0.3 < _saturation(summer[top])
+        assert _saturation(winter[bottom]) < 0.15 < 0.25 < _saturation(summer[bottom])
+    with pytest.raises(ValueError, match="no outdoor backdrop for season 'monsoon'"):
+        textures.outdoor_background(np.random.default_rng(0), size, "monsoon")
+
+
+def test_outdoor_posts_show_their_season_in_the_sky(tmp_path, ontology, monkeypatch):
+    """With every post shot outdoors, the sky of each picture tells its season (file date)."""
+    from fashion.demo import instagram
+
+    monkeypatch.setattr(instagram, "OUTDOOR_RATE", 1.0)
+    generate_demo(DemoConfig(seed=5, **{**TINY, "posts": 40, "deepfashion_images": 2}), tmp_path, ontology,
+                  progress=False)
+    from PIL import Image
+
+    seen = Counter()
+    for picture in sorted((tmp_path / "instagram").glob("*/*.jpg")):
+        month = int(picture.name[5:7])
+        pixels = np.asarray(Image.open(picture).convert("RGB"), dtype=float) / 255.0
+        corner = pixels[: pixels.shape[0] // 8, : pixels.shape[1] // 8]  # sky, left of the figure
+        season = wardrobe.season_of(month)
+        seen[season] += 1
+        if season == "autumn_winter":
+            assert _saturation(corner) < 0.25, picture.name
+        else:
+            assert _saturation(corner) > 0.25, picture.name
+    assert min(seen.values()) >= 5, seen
 
 
 def test_phantoms_are_absent_from_the_picture(ontology):

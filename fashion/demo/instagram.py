@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from fashion.demo import geometry as geo
-from fashion.demo import render
+from fashion.demo import render, textures, wardrobe
 from fashion.demo.text import Comment, TextGenerator, poisson
 from fashion.demo.world import Account, Item, Post
 from fashion.ontology import Ontology
@@ -30,6 +30,9 @@ from fashion.ontology import Ontology
 INSTALOADER_VERSION = "4.10"
 XZ_PRESET = 0  # any fixed preset gives reproducible bytes; 0 is fastest for small JSON
 MIN_VISIBLE_SHARE = 0.0015  # of the image area; items less visible than this are not "in the picture"
+# Share of posts shot outdoors, where sky and ground show the season of the post date (snow,
+# overcast; blue sky, grass). The rest are indoor/studio shots with a backdrop that says nothing.
+OUTDOOR_RATE = 0.7
 
 
 def numpy_rng(key: str) -> np.random.Generator:
@@ -63,6 +66,7 @@ class RenderedPost:
 def render_post(post: Post, size: int, quality: int) -> RenderedPost:
     """Draw the outfit on the account's model; carousel images re-render it with jitter."""
     rng = numpy_rng(post.seed_key + ":pixels")
+    season = wardrobe.season_of(time.gmtime(post.taken_at).tm_mon) if rng.random() < OUTDOOR_RATE else None
     account = post.account
     looks = [it.look() for it in post.items]
     images: list[bytes] = []
@@ -73,7 +77,8 @@ def render_post(post: Post, size: int, quality: int) -> RenderedPost:
         model = render.Model(render.SKIN_TONES[account.skin], render.HAIR_COLOURS[account.hair], account.hair_long, pose)
         cam = render.frame(size, 0.0, 1.0, rng, fill=float(rng.uniform(0.86, 0.97)),
                            jitter=0.03 if index == 0 else 0.07, zoom=(0.95, 1.05) if index == 0 else (0.9, 1.12))
-        pixels, masks = render.render_outfit(looks, cam, model, rng)
+        backdrop = None if season is None else textures.outdoor_background(rng, size, season)
+        pixels, masks = render.render_outfit(looks, cam, model, rng, backdrop=backdrop)
         if index == 0:
             keep = [float(m.sum()) >= MIN_VISIBLE_SHARE * size * size for m in masks]
             visible = [it for it, k in zip(post.items, keep) if k]

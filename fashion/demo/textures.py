@@ -299,3 +299,43 @@ def background(rng: np.random.Generator, size: int) -> np.ndarray:
         floor_y = int(size * rng.uniform(0.78, 0.9))
         img[floor_y:] = img[floor_y:] * rng.uniform(0.6, 0.85) + rng.uniform(0.0, 0.1, 3).astype(np.float32)
     return np.clip(img, 0.0, 1.0)
+
+
+# Outdoor backdrops by season (the annotation tool's collection values): an overcast grey-blue
+# sky over snow or wet pavement in autumn/winter, a bright blue or golden sky over grass or sand
+# in spring/summer. Each entry is a pair of RGB colours; a backdrop takes a random point between
+# them (one mix for all channels, so a grey sky stays grey) plus a little per-channel jitter.
+_SKIES: dict[str, tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]] = {
+    "autumn_winter": (((0.60, 0.63, 0.68), (0.78, 0.80, 0.85)), ((0.45, 0.48, 0.55), (0.62, 0.65, 0.72))),
+    "spring_summer": (((0.40, 0.62, 0.85), (0.60, 0.80, 0.98)), ((0.90, 0.75, 0.45), (1.00, 0.88, 0.62))),
+}
+_GROUNDS: dict[str, tuple[tuple[tuple[float, ...], tuple[float, ...]], ...]] = {
+    "autumn_winter": (((0.86, 0.88, 0.92), (0.97, 0.98, 1.00)), ((0.28, 0.29, 0.31), (0.42, 0.43, 0.45))),
+    "spring_summer": (((0.22, 0.45, 0.15), (0.38, 0.62, 0.25)), ((0.80, 0.70, 0.48), (0.92, 0.82, 0.60))),
+}
+
+
+def _between(rng: np.random.Generator, low: tuple[float, ...], high: tuple[float, ...]) -> np.ndarray:
+    mix = rng.random()
+    colour = np.asarray(low) * (1 - mix) + np.asarray(high) * mix + rng.uniform(-0.02, 0.02, 3)
+    return np.clip(colour, 0, 1).astype(np.float32)
+
+
+def outdoor_background(rng: np.random.Generator, size: int, season: str) -> np.ndarray:
+    """An outdoor backdrop [S,S,3] whose sky and ground show the season; snow falls in some winter shots."""
+    if season not in _SKIES:
+        raise ValueError(f"no outdoor backdrop for season {season!r} (known: {sorted(_SKIES)})")
+    sky_lo, sky_hi = _SKIES[season][int(rng.integers(len(_SKIES[season])))]
+    ground_lo, ground_hi = _GROUNDS[season][int(rng.integers(len(_GROUNDS[season])))]
+    top = _between(rng, sky_lo, sky_hi)
+    horizon = np.clip(top * rng.uniform(1.0, 1.12), 0, 1).astype(np.float32)
+    t = np.linspace(0.0, 1.0, size, dtype=np.float32)[:, None, None]
+    img = np.broadcast_to(top * (1 - t) + horizon * t, (size, size, 3)).copy()
+    img *= (1.0 + 0.10 * (smooth_noise(rng, size, int(rng.integers(3, 8))) - 0.5))[..., None]
+    ground_y = int(size * rng.uniform(0.72, 0.86))
+    ground = _between(rng, ground_lo, ground_hi)
+    img[ground_y:] = ground * (1.0 + 0.15 * (smooth_noise(rng, (size - ground_y, size), 6) - 0.5))[..., None]
+    if season == "autumn_winter" and rng.random() < 0.5:  # falling snow
+        flakes = rng.random((size, size)) < rng.uniform(0.01, 0.03)
+        img[flakes] = 0.97
+    return np.clip(img, 0.0, 1.0)
