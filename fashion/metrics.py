@@ -17,6 +17,10 @@ c ∈ Y (NaN when c never appears in any h_k(x)).
 
 The label-frequency baseline ranks every sample's labels by the label's training frequency (the
 same ranking for all samples), ties again by label index.
+
+Gain over the baseline = precision@k of the model minus that of the baseline, with a paired
+bootstrap interval: the evaluation samples are resampled with replacement (the same resample for
+both rankings) and the interval holds the central `confidence` share of the resampled gains.
 """
 from __future__ import annotations
 
@@ -117,3 +121,36 @@ def frequency_baseline(frequency, targets, ks: Iterable[int] = DEFAULT_KS) -> di
     ranking = np.argsort(-frequency, kind="stable")  # [L]
     order = np.broadcast_to(ranking, positive.shape)  # [N, L], same ranking per sample
     return _precision_recall(order, positive, ks)
+
+
+def _precision_per_sample(order: np.ndarray, positive: np.ndarray, k: int) -> np.ndarray:
+    k_eff = min(k, positive.shape[1])
+    return _hits_at(order, positive, k_eff) / k_eff  # [N]
+
+
+def gain_over_frequency_baseline(
+    scores, targets, frequency, k: int = 3, resamples: int = 2000, confidence: float = 0.95, seed: int = 0,
+) -> dict[str, float]:
+    """{"p@k", "p@k_low", "p@k_high"}: precision@k of `scores` minus the label-frequency baseline's
+    (both on `targets`), and the paired-bootstrap interval of that difference (module docstring).
+
+    The resamples come from `seed`, so the interval is reproducible; memory is resamples × N indices.
+    """
+    scores = _as_numpy(scores).astype(np.float64, copy=False)
+    positive = _as_numpy(targets) > 0
+    _check_pair(scores, positive)
+    frequency = _as_numpy(frequency).astype(np.float64).reshape(-1)
+    if frequency.shape[0] != positive.shape[1]:
+        raise ValueError(f"frequency has {frequency.shape[0]} labels but targets are {positive.shape}")
+    if k < 1 or resamples < 1 or not 0 < confidence < 1:
+        raise ValueError(f"need k >= 1, resamples >= 1, 0 < confidence < 1; got {k}, {resamples}, {confidence}")
+    n = positive.shape[0]
+    if n == 0 or positive.shape[1] == 0:
+        raise ValueError(f"cannot rank an empty evaluation set {positive.shape}")
+    model = _precision_per_sample(np.argsort(-scores, axis=1, kind="stable"), positive, k)
+    ranking = np.argsort(-frequency, kind="stable")
+    baseline = _precision_per_sample(np.broadcast_to(ranking, positive.shape), positive, k)
+    difference = model - baseline  # [N], paired per sample
+    picks = np.random.default_rng(seed).integers(0, n, size=(resamples, n))  # [R, N]
+    low, high = np.quantile(difference[picks].mean(axis=1), [(1 - confidence) / 2, (1 + confidence) / 2])
+    return {f"p@{k}": float(difference.mean()), f"p@{k}_low": float(low), f"p@{k}_high": float(high)}

@@ -18,7 +18,7 @@ from fashion.report.commands import register
 from fashion.report.inputs import Missing, load_inputs, read_tsv_curve
 from fashion.report.markdown import render_table, section_text_mining
 from fashion.report.naming import paper_model_name, table2_comparisons
-from fashion.report.tables import absolute_table, gain_rows, gains_table, select_classes
+from fashion.report.tables import absolute_table, gain_rows, gains_table, learning_table, select_classes
 
 SMALL = ReportConfig(per_class_sample=6)  # fewer per-class rows keep the figure (and the tests) quick
 STAGE_SCRIPT = Path(__file__).resolve().parents[1] / "stages" / "report.py"
@@ -49,8 +49,11 @@ def scores(shift: float) -> dict[str, float]:
 def run_doc(dataset: str, backbone: str, head: str) -> dict:
     def protocol(name: str, shift_table: dict) -> dict:
         shift = shift_table[(backbone, head)]
+        gain = round(0.1 + shift, 6)  # the baseline is BaseVGG16 − 10 pp
         section = {"hint_source": "truth" if name == "paper" else "predicted", "loss": LOSS[name][head],
-                   "attributes": scores(shift), "categories": scores(0.3 + shift)}
+                   "attributes": scores(shift), "categories": scores(0.3 + shift),
+                   "gain_over_baseline": {"attributes": {"p@3": gain, "p@3_low": round(gain - 0.06, 6),
+                                                         "p@3_high": round(gain + 0.06, 6)}}}
         if dataset == "instagram":
             p5 = SUBCATEGORY_P5.get(head, 0.15) + (0.0 if name == "paper" else -0.05)
             section["subcategories"] = {**scores(shift), "p@5": p5}
@@ -164,6 +167,24 @@ def test_absolute_table_in_percent_with_frequency_baseline(world):
     assert leak.rows[0][2] == "predicted" and len(leak.rows) == 6
 
 
+def test_learning_table_gives_gains_with_intervals_and_says_which_runs_are_clear(world, tmp_path):
+    inputs = load_inputs(*world, BACKBONES)
+    rows = {(row[0], row[2]): row[3:] for row in learning_table(inputs).rows}
+    assert len(rows) == 12
+    assert rows[("deepfashion", "vgg16-base")] == ("+10.00 [+4.00, +16.00]", "+10.00 [+4.00, +16.00]", "yes")
+    # leakage-free DynamicLayers16: +5 pp, interval [-1, +11] reaches 0
+    assert rows[("instagram", "vgg16-layers")] == ("+15.50 [+9.50, +21.50]", "+5.00 [-1.00, +11.00]", "no")
+    # a run file written before the gain existed: the cell names the missing key, and it is not "clear"
+    metrics = tmp_path / "metrics"
+    shutil.copytree(world[0], metrics)
+    doc = json.loads((metrics / "deepfashion" / "resnet18-base.json").read_text())
+    del doc["paper"]["gain_over_baseline"]
+    write_json(metrics / "deepfashion" / "resnet18-base.json", doc)
+    rows = {(row[0], row[2]): row[3:] for row in learning_table(load_inputs(metrics, world[1], BACKBONES)).rows}
+    paper, _, clear = rows[("deepfashion", "resnet18-base")]
+    assert "no paper.gain_over_baseline" in paper and clear == "no"
+
+
 # ---------------------------------------------------------------- claim verdicts
 
 def verdicts(inputs, tolerance: float = 1.0) -> dict[str, dict[str, str]]:
@@ -275,7 +296,7 @@ def test_tsv_reader(tmp_path):
 
 def test_report_sections_and_numbers(built):
     text = built.markdown.read_text(encoding="utf-8")
-    for heading in ("## Claim verdicts", "## Table II", "## Multi-class benchmark", "## Per-class top-5 precision",
+    for heading in ("## Does every run learn?", "## Claim verdicts", "## Table II", "## Multi-class benchmark", "## Per-class top-5 precision",
                     "## Validation time per batch", "## Loss", "## Text mining", "## Ingestion",
                     "## Word embeddings"):
         assert heading in text

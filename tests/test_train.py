@@ -123,12 +123,17 @@ def assert_contract_shape(run_metrics: dict, per_class: dict, config: T.TrainCon
     sources = {"paper": "text" if multi else "truth", "leakage_free": "text" if multi else "predicted"}
     for protocol, source in sources.items():
         section = run_metrics[protocol]
-        assert set(section) == {"hint_source", "loss"} | outputs
+        assert set(section) == {"hint_source", "loss", "gain_over_baseline"} | outputs
         assert section["hint_source"] == source
         assert section["loss"] > 0
         for output in outputs:
             assert set(section[output]) == KS_KEYS
             assert all(0.0 <= v <= 1.0 for v in section[output].values())
+        gain = section["gain_over_baseline"]["attributes"]
+        assert set(gain) == {"p@3", "p@3_low", "p@3_high"}
+        assert gain["p@3"] == pytest.approx(section["attributes"]["p@3"] - run_metrics["baseline"]["attributes"]["p@3"],
+                                            abs=2e-6)  # both rounded to 6 places
+        assert -1.0 <= gain["p@3_low"] <= gain["p@3"] <= gain["p@3_high"] <= 1.0
     assert set(run_metrics["baseline"]) == {"attributes"}
     assert set(run_metrics["baseline"]["attributes"]) == KS_KEYS
     names = {"categories": CATEGORIES, "attributes": ATTRIBUTES, "subcategories": SUBCATEGORIES}

@@ -107,6 +107,30 @@ def absolute_table(inputs: ReportInputs, dataset: str, protocol: str, task: str,
     return Table(("Model", "Run", "Hints") + tuple(f"{METRIC_LABELS[m]} %" for m in RANK_METRICS), tuple(rows))
 
 
+def fmt_gain(gain: Value, low: Value, high: Value) -> str:
+    """"+7.10 [+3.20, +11.00]" in pp, or the first missing input."""
+    gap = first_missing(gain, low, high)
+    return str(gap) if gap else f"{100.0 * gain:+.2f} [{100.0 * low:+.2f}, {100.0 * high:+.2f}]"  # type: ignore[operator]
+
+
+def learning_table(inputs: ReportInputs) -> Table:
+    """Per run: attribute P@3 gain over the label-frequency baseline with its 95 % interval, per protocol.
+
+    "clear" when the interval's lower end is above 0 under every protocol."""
+    rows = []
+    for dataset in DATASETS:
+        for run in dataset_runs(inputs, dataset):
+            cells, clear = [], True
+            for protocol in PROTOCOLS:
+                keys = (protocol, "gain_over_baseline", "attributes")
+                gain, low, high = (run.metrics.number(*keys, name) for name in ("p@3", "p@3_low", "p@3_high"))
+                cells.append(fmt_gain(gain, low, high))
+                clear = clear and isinstance(low, float) and low > 0.0
+            rows.append((dataset, run.key.paper_name, run.key.stem, *cells, "yes" if clear else "no"))
+    return Table(("Dataset", "Model", "Run") + tuple(f"{protocol}: Δ P@3 pp [95 %]" for protocol in PROTOCOLS)
+                 + ("Clear of baseline",), tuple(rows))
+
+
 # ---------------------------------------------------------------- per-class top-5 precision
 
 def per_class_scores(run: RunInputs, protocol: str, task: str) -> dict[str, Value] | Missing:
