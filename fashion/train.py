@@ -515,9 +515,15 @@ def set_rng_state(state: Mapping[str, Any]) -> None:
     random.setstate((py["version"], tuple(int(v) for v in py["state"].tolist()), py["gauss"]))
 
 
+def save_torch(path: Path, obj: Any) -> None:
+    """torch.save atomically, byte-reproducibly: saved through a file object, the zip's record
+    prefix is the constant "archive" rather than the (random) temp file's name."""
+    with atomic_path(path, suffix=".pt") as tmp, open(tmp, "wb") as handle:
+        torch.save(obj, handle)
+
+
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    with atomic_path(path, suffix=".pt") as tmp:
-        torch.save(state, tmp)
+    save_torch(path, state)
 
 
 def load_checkpoint(path: Path, config: TrainConfig, n_train: int) -> dict[str, Any] | None:
@@ -820,8 +826,7 @@ def _fit(config, inputs, paths, dist_info: DistInfo, device, on_batch_end) -> Fi
         if live is not None:
             live.end()
     if dist_info.is_main:
-        with atomic_path(paths.model_file, suffix=".pt") as tmp:
-            torch.save(model.state_dict(), tmp)
+        save_torch(paths.model_file, model.state_dict())
         write_json(paths.model_dir / "model.json", {
             "config": dataclasses.asdict(config),
             "scenario": space.scenario,

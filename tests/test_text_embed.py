@@ -46,6 +46,8 @@ def test_word2vec_is_deterministic_with_one_worker(tmp_path):
     a, b = load_vectors(tmp_path / "a.kv"), load_vectors(tmp_path / "b.kv")
     assert a.index_to_key == b.index_to_key
     assert np.array_equal(a.vectors, b.vectors)
+    # byte for byte (DVC hashes files): no save time, platform or temp path pickled into the file
+    assert (tmp_path / "a.kv").read_bytes() == (tmp_path / "b.kv").read_bytes()
     # per post: caption tokens + segmented = the sentence, comment = the sentence less one word
     assert m1["corpus_tokens"] == m2["corpus_tokens"] == sum(2 * len(SENTENCES[p % 6]) - 1 for p in range(60))
     vocabulary = len({w for s in SENTENCES for w in s})

@@ -283,6 +283,9 @@ def test_kill_and_resume_gives_the_same_weights(tmp_path):
     for name in expected:
         assert torch.equal(expected[name], got[name]), name
     assert resumed.history == straight.history
+    # byte for byte too (DVC hashes the files): nothing of the temp file names ends up inside
+    straight_paths = paths_for(tmp_path / "straight", config)
+    assert killed_paths.model_file.read_bytes() == straight_paths.model_file.read_bytes()
     loss_log = (killed_paths.live_dir / "plots" / "metrics" / "train" / "loss.tsv").read_text().splitlines()
     assert [row.split("\t")[0] for row in loss_log] == ["step", "0", "1"]
 

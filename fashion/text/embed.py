@@ -221,6 +221,9 @@ def _save_atomically(kv, out_path: Path) -> None:
 
     with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=".kv-") as tmp:
         staged = Path(tmp) / out_path.name
+        # gensim pickles a lifecycle log (datetime, platform, this temp path) into the file; without
+        # it the same vectors give the same bytes, so DVC sees an unchanged output
+        kv.lifecycle_events = None
         kv.save(str(staged))
         side_files = sorted(p for p in Path(tmp).iterdir() if p.name != out_path.name)
         for old in out_path.parent.glob(out_path.name + ".*"):
