@@ -5,8 +5,8 @@ import math
 from dataclasses import dataclass
 
 from fashion.report.inputs import NEVER_RANKED, Curve, Missing, ReportInputs, RunInputs, Value, first_missing
-from fashion.report.naming import (DATASETS, HEADS, METRIC_LABELS, PROTOCOLS, RANK_METRICS, Comparison,
-                                   RunKey)
+from fashion.report.naming import (DATASETS, HEADS, METRIC_LABELS, PROTOCOL_TITLES, PROTOCOLS, RANK_METRICS,
+                                   Comparison, RunKey)
 
 
 @dataclass(frozen=True)
@@ -108,9 +108,9 @@ def absolute_table(inputs: ReportInputs, dataset: str, protocol: str, task: str,
 
 
 def fmt_gain(gain: Value, low: Value, high: Value) -> str:
-    """"+7.10 [+3.20, +11.00]" in pp, or the first missing input."""
+    """A rate difference and its interval in pp, "+7.10 [+3.20, +11.00]", or the first missing input."""
     gap = first_missing(gain, low, high)
-    return str(gap) if gap else f"{100.0 * gain:+.2f} [{100.0 * low:+.2f}, {100.0 * high:+.2f}]"  # type: ignore[operator]
+    return str(gap) if gap else f"{fmt_pp(100.0 * gain)} [{fmt_pp(100.0 * low)}, {fmt_pp(100.0 * high)}]"  # type: ignore[operator]
 
 
 def learning_table(inputs: ReportInputs) -> Table:
@@ -127,7 +127,7 @@ def learning_table(inputs: ReportInputs) -> Table:
                 cells.append(fmt_gain(gain, low, high))
                 clear = clear and isinstance(low, float) and low > 0.0
             rows.append((dataset, run.key.paper_name, run.key.stem, *cells, "yes" if clear else "no"))
-    return Table(("Dataset", "Model", "Run") + tuple(f"{protocol}: Δ P@3 pp [95 %]" for protocol in PROTOCOLS)
+    return Table(("Dataset", "Model", "Run") + tuple(f"{PROTOCOL_TITLES[p]}: Δ P@3 pp [95 %]" for p in PROTOCOLS)
                  + ("Clear of baseline",), tuple(rows))
 
 
