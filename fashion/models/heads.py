@@ -238,6 +238,8 @@ class LayersHead(_HintedHead):
         for size in sizes:
             starts.append(starts[-1] + size)
         self._starts = tuple(starts)
+        self.register_buffer("layer_sizes", torch.tensor(sizes, dtype=torch.long), persistent=False)  # [K]
+        self.register_buffer("layer_starts", torch.tensor(starts[:-1], dtype=torch.long), persistent=False)  # [K]
         # slots[j, p] = j-th packed row writing output p, or S (a -inf padding row) when fewer:
         # merging every layer by max is one row gather + amax over j (all-unhinted batches)
         writers: list[list[int]] = [[] for _ in range(num_outputs)]
@@ -273,7 +275,7 @@ class LayersHead(_HintedHead):
         selected = category_hint | ~hinted[:, None]  # [B,K]; unhinted -> every layer
         pairs = selected.t().nonzero()  # [N,2] (category, sample) pairs, grouped by category
         counts = selected.sum(dim=0).tolist()  # samples per category
-        values, flat = self._selected_layers(features, pairs[:, 1], counts)  # [T] values, [T] sample·n + output
+        values, flat = self._selected_layers(features, pairs[:, 0], pairs[:, 1], counts)  # [T] values, [T] sample·n + output
         weight_offset, scale = self._offset_factors(features, hinted, target_hint, values.dtype)
         offsets = (weight_offset * scale).expand(batch, num_outputs)  # [B,n]
         values = self._activation(values + offsets.reshape(-1).index_select(0, flat))  # (W+offset)·x + b
@@ -315,20 +317,24 @@ class LayersHead(_HintedHead):
         return torch.where(self.in_some_range[:, None], merged, 0.0).t().contiguous()  # [B,n]
 
     def _selected_layers(
-        self, features: torch.Tensor, pair_samples: torch.Tensor, counts: list[int]
+        self, features: torch.Tensor, pair_categories: torch.Tensor, pair_samples: torch.Tensor, counts: list[int]
     ) -> tuple[torch.Tensor, torch.Tensor]:
         """Each category's layer on the samples that select it, flattened category by category:
-        values [T] and their flat output positions sample·n + unified output [T]."""
+        values [T] and their flat output positions sample·n + unified output [T].
+
+        Pair i (category k, sample b; pairs grouped by category) owns the n_k values
+        T[first_i : first_i + n_k], which come from packed rows starts_k + 0..n_k-1: the positions
+        are a handful of ops over [T], whatever the number of categories."""
         rows = features.index_select(0, pair_samples)  # [N,D], grouped by category (counts)
         values = GroupedLinear.apply(rows, self.weight, self.bias, tuple(counts), self._sizes)  # [T]
-        positions = (pair_samples * self.num_outputs).split(counts)  # per category [c_k]
-        outputs = self.output_index.split(self._sizes)
-        flats = [
-            (positions[k][:, None] + outputs[k]).view(-1)  # [c_k·n_k]
-            for k, count in enumerate(counts)
-            if count and self._sizes[k]
-        ]
-        return values, torch.cat(flats) if flats else pair_samples[:0]
+        pair_sizes = self.layer_sizes.index_select(0, pair_categories)  # [N]
+        first = pair_sizes.cumsum(0) - pair_sizes  # [N] first value of each pair
+        pair_of = torch.repeat_interleave(pair_sizes, output_size=values.shape[0])  # [T] pair of each value
+        # packed row of value t = starts_k + (t - first_i) = t + (starts_k - first_i)
+        shift = (self.layer_starts.index_select(0, pair_categories) - first).index_select(0, pair_of)
+        packed = torch.arange(values.shape[0], device=values.device).add_(shift)  # [T]
+        flat = (pair_samples * self.num_outputs).index_select(0, pair_of) + self.output_index.index_select(0, packed)
+        return values, flat
 
 
 class GroupedLinear(torch.autograd.Function):
