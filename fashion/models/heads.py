@@ -135,8 +135,8 @@ class _HintedHead(nn.Module):
 
         beta everywhere, alpha on hinted rows; whether a row is in range is the caller's business
         (its output is masked or never computed)."""
-        scale = torch.where(hinted, features.sum(dim=1), 0).to(dtype)[:, None]  # [B,1]
-        alpha, beta = self.alpha.to(dtype), self.beta.to(dtype)
+        scale = (features.sum(dim=1) * hinted).to(dtype)[:, None]  # [B,1]; 0 for unhinted samples
+        alpha, beta = self.alpha.to(dtype), self.beta.to(dtype)  # no-ops unless under autocast
         return (beta if target_hint is None else torch.where(target_hint, alpha, beta)), scale
 
 
@@ -191,8 +191,8 @@ class LayersHead(_HintedHead):
     `owner[s]` (category of packed row s) and `output_index[s]` (its unified output). Per sample
     the hinted categories' layers are selected (unhinted sample: all layers, no offsets), their
     rows get +beta (+alpha instead for hinted outputs), and the selected outputs are merged into
-    the unified [B,n] tensor. Where selected ranges overlap on one output the MAX is taken (ties
-    share the gradient equally). Outputs covered by no selected layer are 0; an output in no
+    the unified [B,n] tensor. Where selected ranges overlap on one output the MAX is taken (exact ties
+    between layers share the gradient). Outputs covered by no selected layer are 0; an output in no
     category's range is always 0.
 
     Only selected layers are evaluated: per category, one matmul of its (contiguous) weight rows
@@ -240,18 +240,22 @@ class LayersHead(_HintedHead):
         self._starts = tuple(starts)
         self.register_buffer("layer_sizes", torch.tensor(sizes, dtype=torch.long), persistent=False)  # [K]
         self.register_buffer("layer_starts", torch.tensor(starts[:-1], dtype=torch.long), persistent=False)  # [K]
-        # slots[j, p] = j-th packed row writing output p, or S (a -inf padding row) when fewer:
-        # merging every layer by max is one row gather + amax over j (all-unhinted batches)
+        # slots[j, p] = j-th packed row writing output p; outputs with fewer writers repeat their
+        # first one (a max is unchanged by a repeat), so merging every layer by max is one row
+        # gather + amax over j with no padding row. Outputs no range covers point at row 0 and
+        # are zeroed afterwards by `in_some_range`.
         writers: list[list[int]] = [[] for _ in range(num_outputs)]
         for row, p in enumerate(output_index):
             writers[p].append(row)
         self._depth = max([1] + [len(rows) for rows in writers])
-        slots = torch.full((self._depth, num_outputs), total, dtype=torch.long)  # [J,n]
+        slots = torch.zeros((self._depth, num_outputs), dtype=torch.long)  # [J,n]
         for p, rows in enumerate(writers):
-            slots[: len(rows), p] = torch.tensor(rows, dtype=torch.long)
+            if rows:
+                slots[:, p] = torch.tensor(rows + rows[:1] * (self._depth - len(rows)), dtype=torch.long)
         self.register_buffer("slots", slots.reshape(-1), persistent=False)  # [J·n]
         in_some_range = torch.tensor([bool(rows) for rows in writers], dtype=torch.bool)
         self.register_buffer("in_some_range", in_some_range, persistent=False)  # [n]
+        self._all_covered = bool(in_some_range.all())
 
     def set_prior(self, prior: torch.Tensor) -> None:
         """Start every packed row at the prior [n] of the unified output it writes (see prior_bias)."""
@@ -290,31 +294,36 @@ class LayersHead(_HintedHead):
         self, features: torch.Tensor, category_hint: torch.Tensor, target_hint: torch.Tensor | None,
         hinted: torch.Tensor,
     ) -> torch.Tensor:
-        """Every layer on every sample (one matmul); unselected rows masked to -inf, then merged
-        by max over the layers writing each output (no host sync). Works on [S,B] (packed row,
-        sample), where the row gathers are contiguous."""
-        batch = features.shape[0]
-        selected = (category_hint | ~hinted[:, None]).t().index_select(0, self.owner)  # [S,B]
-        values = torch.addmm(self.bias[:, None], self.weight, features.t())  # [S,B]
-        weight_offset, scale = self._offset_factors(features, hinted, target_hint, values.dtype)
-        offset = (weight_offset * scale).t()  # [n,B] with target hints, else [1,B]
-        if offset.shape[0] > 1:
-            offset = offset.index_select(0, self.output_index)  # [S,B]
-        values = self._activation(values + offset)  # (W+offset)·x + b
-        values = torch.where(selected, values, float("-inf"))
-        padded = torch.cat([values, values.new_full((1, batch), float("-inf"))])  # [S+1,B]
-        merged = padded.index_select(0, self.slots).view(self._depth, self.num_outputs, batch).amax(dim=0)  # [n,B]
-        return torch.where(merged == float("-inf"), 0.0, merged).t().contiguous()  # [B,n]; uncovered outputs 0
+        """Every layer on every sample (one matmul); unselected rows masked to -inf, merged by max
+        over the layers writing each output, then offset and activation (no host sync).
+
+        The offset of a row depends only on (sample, unified output), the same for every layer
+        writing that output, and the activations are monotone: act(max_s v_s + offset) equals
+        max_s act(v_s + offset) exactly, with a dozen ops over [S,B] (packed row, sample, where
+        the row gathers are contiguous) and [B,n] instead of offsets gathered per packed row."""
+        drop = (category_hint.t() < hinted).index_select(0, self.owner)  # [S,B]: unselected layer of a hinted sample
+        values = torch.addmm(self.bias[:, None], self.weight, features.t()).masked_fill(drop, float("-inf"))  # [S,B]
+        merged = self._max_over_layers(values).t()  # [B,n]
+        weight_offset, scale = self._offset_factors(features, hinted, target_hint, merged.dtype)
+        out = self._activation(merged + weight_offset * scale)  # (W+offset)·x + b; -inf: no selected layer
+        out = torch.where(out == float("-inf"), 0.0, out) if self.activation_name == "none" else out  # relu/sigmoid: 0
+        return (out if self._all_covered else torch.where(self.in_some_range, out, 0.0)).contiguous()
 
     def _every_layer(self, features: torch.Tensor) -> torch.Tensor:
         """All samples unhinted: every layer, no offsets, merged by max; one dense matmul.
 
         Works on [S,B] (packed row, sample): that matmul and the row gathers are the faster layout."""
-        batch = features.shape[0]
         values = self._activation(torch.addmm(self.bias[:, None], self.weight, features.t()))  # [S,B]
-        padded = torch.cat([values, values.new_full((1, batch), float("-inf"))])  # [S+1,B]
-        merged = padded.index_select(0, self.slots).view(self._depth, self.num_outputs, batch).amax(dim=0)  # [n,B]
-        return torch.where(self.in_some_range[:, None], merged, 0.0).t().contiguous()  # [B,n]
+        merged = self._max_over_layers(values)  # [n,B]
+        if not self._all_covered:
+            merged = torch.where(self.in_some_range[:, None], merged, 0.0)
+        return merged.t().contiguous()  # [B,n]
+
+    def _max_over_layers(self, values: torch.Tensor) -> torch.Tensor:
+        """[S,B] packed-row values -> [n,B] max over the rows writing each output (see `slots`)."""
+        if values.shape[0] == 0:  # no layer has a row: a -inf row for the slots to point at
+            values = values.new_full((1, values.shape[1]), float("-inf"))
+        return values.index_select(0, self.slots).view(self._depth, self.num_outputs, values.shape[1]).amax(dim=0)
 
     def _selected_layers(
         self, features: torch.Tensor, pair_categories: torch.Tensor, pair_samples: torch.Tensor, counts: list[int]
