@@ -402,7 +402,7 @@ class GroupedLinear(torch.autograd.Function):
                     else:
                         grad_weight_k.copy_(grad_k.t().to(grad_weight.dtype) @ rows_k.to(grad_weight.dtype))
                 if need_bias:
-                    torch.sum(grad_k, dim=0, dtype=grad_bias.dtype, out=grad_bias_k)
+                    grad_bias_k.copy_(grad_k.sum(dim=0))  # summed in the compute dtype, as before, then cast
             elif size:  # a layer no sample selected gets no gradient
                 if need_weight:
                     grad_weight_k.zero_()
