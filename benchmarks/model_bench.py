@@ -4,7 +4,9 @@
    the number written to metrics/*.json) for base / pruning / layers, timed in interleaved rounds
    so machine-load drift hits all heads alike; ratio dynamic/base per round (target <= 1.03).
 2. The dynamic attribute heads alone vs the literal per-sample implementations of
-   tests/reference_heads.py on the same features and hints (target >= 100x faster).
+   tests/reference_heads.py on the same features and hints (target >= 100x faster), beside the
+   floor: the matrix products alone that any batched version must do, and the speed-up bound
+   literal / floor that follows.
 3. Training images/s of fashion.train.train_one_epoch (uint8 batches indexed and normalised on the
    fly, hints, summed loss, SGD) vs a bare training loop over pre-normalised float tensors on the
    same model, resolution and batch (target ratio >= 0.95).
@@ -137,11 +139,39 @@ def bench_heads_alone(models, bench, space, plan, batch, repeats) -> None:
                                            reference(module, features, hints.category, hints.attribute))
                 fast = timed_calls(lambda: module(features, hints.category, hints.attribute), repeats * 20)
                 slow = timed_calls(lambda: reference(module, features, hints.category, hints.attribute), repeats)
+                floor_name, floor_call = matmul_floor(module, head, features, hints.category)
+                floor = timed_calls(floor_call, repeats * 20)
                 fast_median, slow_median = statistics.median(fast), statistics.median(slow)
-                speedup = slow_median / fast_median
+                speedup, bound = slow_median / fast_median, slow_median / statistics.median(floor)
                 print(f"   {label:32} {head:8} vectorised {fast_median * 1000:8.3f} ms  "
                       f"literal {slow_median * 1000:9.1f} ms  x{speedup:,.0f} "
                       f"(fastest calls x{min(slow) / min(fast):,.0f})  {'OK' if speedup >= 100 else 'BELOW'} target >= 100x")
+                print(f"   {'':32} {'':8} floor: {floor_name} {statistics.median(floor) * 1000:.3f} ms, "
+                      f"so no implementation doing that work beats the literal one by more than x{bound:,.0f}")
+
+
+def matmul_floor(module, head: str, features: torch.Tensor, category_hint: torch.Tensor):
+    """(name, call) of the matrix products any batched implementation of the head must do, with
+    nothing else (no masks, offsets or merging): an upper bound on its speed-up over the literal one.
+
+    pruning: the base product of the same layer (pruning only adds element-wise work to it).
+    layers: each hinted category's layer on the samples that hint it (one product per category),
+    or one product over every packed row when that is faster; a sample hinting no category needs
+    every layer (the product over all rows covers it)."""
+    if head == "pruning":
+        return "the layer's base product", lambda: module.linear(features)
+    hinted = category_hint.any(dim=1)
+    groups = []
+    for k in range(category_hint.shape[1]):
+        samples = (category_hint[:, k] | ~hinted).nonzero().flatten()
+        weight, bias, outputs = module.category_layer(k)
+        if len(samples) and outputs:
+            groups.append((features.index_select(0, samples), weight, bias))
+    per_category = lambda: [torch.addmm(b, rows, w.t()) for rows, w, b in groups]  # noqa: E731
+    every_row = lambda: torch.addmm(module.bias[:, None], module.weight, features.t())  # noqa: E731
+    if statistics.median(timed_calls(per_category, 20)) <= statistics.median(timed_calls(every_row, 20)):
+        return f"the {len(groups)} hinted layers' products", per_category
+    return "one product over all packed rows", every_row
 
 
 def timed_calls(function, repeats: int) -> list[float]:
