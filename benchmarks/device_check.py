@@ -16,9 +16,11 @@ Checks, each printed PASS / FAIL / SKIP with its numbers and collected in the JS
              metrics (tests/test_train.assert_contract_shape), finite losses; seconds per run.
 3. resume    kill in epoch 2 and resume on the device: final weights equal to an uninterrupted run
              (max |difference| reported; CUDA runs deterministic algorithms in warn-only mode).
-4. ddp       with >= 2 GPUs: torchrun, 2 ranks, nccl; ranks end with equal weights. Skipped on one GPU
+4. fp16      fp16 autocast with GradScaler (the path for GPUs without bf16), forced on one run:
+             finite losses, scaler state in the checkpoint. CUDA only.
+5. ddp       with >= 2 GPUs: torchrun, 2 ranks, nccl; ranks end with equal weights. Skipped on one GPU
              (nccl wants one device per rank).
-5. timing    benchmarks/model_bench.py's validation and training measurements on the device
+6. timing    benchmarks/model_bench.py's validation and training measurements on the device
              (resnet18, 64 px, batch 32), and the heads alone vs the literal versions ON the device.
 Exit status 1 when a check fails. Without CUDA it runs the same checks on the CPU.
 """
@@ -153,6 +155,26 @@ def check_resume(device: torch.device, root: Path) -> dict:
             "max_abs_weight_difference": difference, "same_history": resumed.history == straight.history}
 
 
+def check_fp16(device: torch.device, root: Path) -> dict:
+    """fp16 autocast with its GradScaler (fashion.train uses it on GPUs without bf16, which an
+    H100/H200 never takes): one resnet18-layers run with amp_dtype forced to float16."""
+    if device.type != "cuda":
+        return {"status": "SKIP", "reason": "fp16 autocast + GradScaler is the CUDA path"}
+    original = T.amp_dtype
+    T.amp_dtype = lambda dev, enabled: torch.float16 if enabled and dev.type == "cuda" else original(dev, enabled)
+    try:
+        config = make_config(False, head="layers", epochs=2, device="cuda", amp=True)
+        fitted = T.fit(config, make_inputs(multi=False), paths_for(root, config, live=False))
+        checkpoint = torch.load(paths_for(root, config, live=False).checkpoint, weights_only=True)
+    finally:
+        T.amp_dtype = original
+    losses = [record["train_loss"] for record in fitted.history]
+    finite = all(np.isfinite(losses))
+    scaler_saved = bool(checkpoint["scaler"]) and "scale" in checkpoint["scaler"]
+    return {"status": "PASS" if finite and scaler_saved else "FAIL", "train_losses": losses,
+            "scaler_state_in_checkpoint": scaler_saved}
+
+
 def ddp_worker(out: Path) -> None:
     """One torchrun rank: 2 epochs of resnet18-layers on the rank's GPU, weights saved per rank."""
     config = make_config(False, head="layers", epochs=2, batch_size=6, device="cuda")
@@ -216,7 +238,7 @@ def main() -> int:
     parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"))
     parser.add_argument("--out", default=None, help="JSON report (default: $OUT/device_check.json when OUT is set)")
     parser.add_argument("--quick", action="store_true", help="fewer timing rounds")
-    parser.add_argument("--skip", nargs="*", default=[], choices=("heads", "train", "resume", "ddp", "timing"))
+    parser.add_argument("--skip", nargs="*", default=[], choices=("heads", "train", "resume", "fp16", "ddp", "timing"))
     parser.add_argument("--ddp-worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.ddp_worker is not None:
@@ -232,6 +254,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch:
         checks = {"heads": lambda: check_heads(device, amp), "train": lambda: check_train(device, Path(scratch)),
                   "resume": lambda: check_resume(device, Path(scratch) / "resume"),
+                  "fp16": lambda: check_fp16(device, Path(scratch) / "fp16"),
                   "ddp": lambda: check_ddp(device, Path(scratch) / "ddp"), "timing": lambda: check_timing(device, args.quick)}
         for name, check in checks.items():
             if name in args.skip:

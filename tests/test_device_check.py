@@ -45,3 +45,7 @@ def test_resume_check_passes_on_cpu(device_check, tmp_path):
 
 def test_ddp_check_is_skipped_without_two_gpus(device_check, tmp_path):
     assert device_check.check_ddp(torch.device("cpu"), tmp_path)["status"] == "SKIP"
+
+
+def test_fp16_check_is_the_cuda_path_only(device_check, tmp_path):
+    assert device_check.check_fp16(torch.device("cpu"), tmp_path)["status"] == "SKIP"
