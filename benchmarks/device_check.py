@@ -39,7 +39,11 @@ import traceback
 from pathlib import Path
 
 import numpy as np
-import torch
+
+# cuBLAS reads this when its first handle is made: before the head checks' products, not when
+# fashion.train's deterministic mode sets it (the resume check compares weights exactly)
+os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+import torch  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # fashion/, tests/, benchmarks/
