@@ -80,12 +80,12 @@ def check_heads(device: torch.device, amp: torch.dtype | None) -> dict:
         "layers_grouped": (lambda: LayersHead(features_dim, outputs, ranges, dense_max_macs=GROUPED), reference_layers),
         "layers_dense": (lambda: LayersHead(features_dim, outputs, ranges, dense_max_macs=DENSE), reference_layers),
     }
+    on_dev = [t.to(device) for t in (features, category, target, weights)]
     report, ok = {}, True
     for name, (build, reference) in cases.items():
         torch.manual_seed(4)
         cpu_head = build()
         dev_head = copy.deepcopy(cpu_head).to(device)
-        on_dev = [t.to(device) for t in (features, category, target, weights)]
         out = dev_head(*on_dev[:3])
         (out * on_dev[3]).sum().backward()
         expected = cpu_head(features, category, target)
@@ -218,18 +218,13 @@ def check_timing(device: torch.device, quick: bool) -> dict:
         for head, reference in (("pruning", reference_pruning), ("layers", reference_layers)):
             module = models[head].attribute_head
 
-            def timed(function, calls):
-                function()
-                T.synchronize(device)
-                start = time.perf_counter()
-                for _ in range(calls):
-                    function()
-                T.synchronize(device)
-                return (time.perf_counter() - start) / calls
+            def synced(function):  # model_bench times single calls; on CUDA each must wait for its kernels
+                return lambda: (function(), T.synchronize(device))
 
-            fast = statistics.median(timed(lambda: module(features, hints.category, hints.attribute), 50)
-                                     for _ in range(repeats))
-            slow = timed(lambda: reference(module, features, hints.category, hints.attribute), 1)
+            fast = statistics.median(B.timed_calls(
+                synced(lambda: module(features, hints.category, hints.attribute)), repeats * 20))
+            slow = statistics.median(B.timed_calls(
+                synced(lambda: reference(module, features, hints.category, hints.attribute)), repeats))
             ratios[head] = {"vectorised_ms": round(fast * 1e3, 4), "literal_ms": round(slow * 1e3, 2),
                             "speedup": round(slow / fast, 1)}
             print(f"   heads on {device.type}, {space.num_categories} x {space.num_attributes}: {head:8} "

@@ -62,12 +62,12 @@ def reference_layers(
     alpha, beta = float(head.alpha), float(head.beta)
     num_categories = category_hint.shape[1]
     batch = features.shape[0]
-    category_lists, output_lists = _hint_lists(category_hint, batch), _hint_lists(target_hint, batch)
+    hinted_categories, hinted_outputs = _hint_lists(category_hint, batch), _hint_lists(target_hint, batch)
     rows = []
     for sample in range(batch):
-        hinted = category_lists[sample]
+        hinted = hinted_categories[sample]
         selected = hinted if hinted else list(range(num_categories))
-        hinted_outputs = set(output_lists[sample])
+        boosted = set(hinted_outputs[sample])
         merged = torch.full((head.num_outputs,), float("-inf"), dtype=features.dtype, device=features.device)
         for k in selected:
             layer_weight, layer_bias, outputs = head.category_layer(k)
@@ -75,8 +75,8 @@ def reference_layers(
                 continue
             weight = layer_weight.clone()  # [n_k,D] this sample's copy of category k's layer
             if hinted:
-                alpha_rows = [j for j, p in enumerate(outputs) if p in hinted_outputs]
-                beta_rows = [j for j, p in enumerate(outputs) if p not in hinted_outputs]
+                alpha_rows = [j for j, p in enumerate(outputs) if p in boosted]
+                beta_rows = [j for j, p in enumerate(outputs) if p not in boosted]
                 weight[beta_rows] += beta
                 weight[alpha_rows] += alpha
             values = head._activation(weight @ features[sample] + layer_bias)  # [n_k]
