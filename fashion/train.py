@@ -18,7 +18,8 @@ Training (``fit``)
     derived from (seed, epoch), so they are reproducible.
   * ``loss_reduction`` "mean" averages each output's loss over its [B, n] elements (PyTorch's
     default, as the paper's MSELoss); "sum" sums over the n labels and averages over samples.
-  * Learning rate: ``schedule`` "constant" (paper) or "cosine" (decay to 0 at the last step),
+  * Learning rate: ``schedule`` "constant" (paper) or "cosine" (half a cosine over all steps:
+    the last step's rate is one step short of 0),
     after ``warmup_epochs`` of linear warm-up; set per step from the global step, so resuming
     continues the same curve. ``augment`` "flip" / "flip_shift" transforms training batches on
     the device with a generator seeded by (seed, epoch, rank).
@@ -31,14 +32,17 @@ Training (``fit``)
     other CPUs stay float32. Weights and losses stay float32.
   * Under ``torchrun`` (env WORLD_SIZE > 1) the model is wrapped in DistributedDataParallel
     (nccl on CUDA, gloo on CPU). ``batch_size`` stays the GLOBAL batch: each global batch is
-    padded (wrapping around the epoch order, like DistributedSampler) to a multiple of the world
-    size and rank r takes every world-size-th sample from position r. BatchNorm statistics stay
+    padded with its own first samples to a multiple of the world size (so no sample gains
+    weight beyond its batch) and rank r takes every world-size-th sample from position r. BatchNorm statistics stay
     per rank (plain DDP). Only rank 0 validates and writes files; the others wait at a barrier.
   * After every epoch an atomic checkpoint (model, optimizer, grad scaler, epoch, torch / CUDA /
     numpy / python RNG states, the next epoch's sample order, loss history) goes to
-    ``<model_dir>/checkpoint.pt``; a later run with the same settings resumes from it (loaded
-    with ``weights_only=True``) and ends with bit-identical weights on CPU. ``epochs`` may grow
-    between runs; any other setting change starts afresh.
+    ``checkpoints/<dataset>/<run>/checkpoint.pt``, outside the stage's DVC outputs (``dvc repro``
+    deletes those before it reruns a stage, which would lose the checkpoint of a killed run). A
+    later run resumes from it (loaded with ``weights_only=True``) only when the settings, the
+    train data and the ``fashion`` code are those it was written with, and ends with bit-identical
+    weights on CPU; its dvclive folder is rebuilt from the checkpoint's history. ``epochs`` may
+    grow between runs; any other change starts afresh.
   * After every epoch the val split is scored under the paper protocol; dvclive logs train/loss,
     val/loss and val P@k/R@k (attributes) per epoch, each run in its own folder,
     with ``dvcyaml=False, save_dvc_exp=False``: no dvc.yaml edits, no DVC experiments.
@@ -51,10 +55,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import logging
 import math
 import os
 import random
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,7 +84,7 @@ logger = logging.getLogger(__name__)
 LOSSES = ("mse", "bce")
 LOSS_REDUCTIONS = ("mean", "sum")
 GAIN_K = 3  # attribute precision@k whose gain over the label-frequency baseline each run reports
-BCE_EPS = 1e-6  # switched-off rows output exactly 0: clamp keeps their (gradient-free) loss finite
+BCE_EPS = 1e-6  # switched-off rows output exactly 0: the clamp keeps their (gradient-free) loss finite
 NORMALIZATIONS = ("train", "imagenet")
 DEVICES = ("auto", "cpu", "cuda")
 SCHEDULES = ("constant", "cosine")
@@ -89,6 +95,8 @@ KS = (1, 3, 5)
 CHECKPOINT_FORMAT = 1
 # Settings that may change between a killed run and its resumption without invalidating it.
 RESUMABLE_CHANGES = ("epochs", "device", "amp", "val_batch_size", "progress")
+# Settings only the dynamic heads read (dvc.yaml: only dynamic runs depend on alpha, beta, hints.*).
+DYNAMIC_ONLY = ("alpha", "beta", "hint_rate", "attribute_hint_rate")
 
 
 class TrainError(RuntimeError):
@@ -161,6 +169,16 @@ class TrainConfig:
     def output_activation(self) -> str:
         return "relu" if self.loss == "mse" else "sigmoid"
 
+    def provenance(self) -> dict[str, Any]:
+        """The settings saved beside the model. A base head ignores hints, so its DVC stage does
+        not depend on alpha, beta or the hint rates: leaving them out keeps model.json true after
+        `dvc exp run -S beta=...` skipped the base runs."""
+        settings = dataclasses.asdict(self)
+        if self.head == "base":
+            for name in DYNAMIC_ONLY:
+                settings.pop(name)
+        return settings
+
     def resume_key(self) -> dict[str, Any]:
         """The settings a checkpoint must match to be resumed. A decaying schedule is laid out
         over all epochs, so there `epochs` must match too."""
@@ -170,10 +188,12 @@ class TrainConfig:
 
 @dataclass(frozen=True)
 class RunPaths:
-    model_dir: Path         # checkpoint.pt, model.pt, model.json
+    model_dir: Path         # model.pt, model.json
     metrics_file: Path      # metrics/<dataset>/<backbone>-<head>.json
     per_class_file: Path    # metrics/<dataset>/per_class/<backbone>-<head>.json
     live_dir: Path | None   # dvclive/<dataset>/<backbone>-<head>/ (None: no dvclive logging)
+    checkpoint: Path        # checkpoints/<dataset>/<backbone>-<head>/checkpoint.pt: not a DVC output,
+                            # so `dvc repro` does not delete it before resuming a killed run
 
     @classmethod
     def standard(cls, root: str | os.PathLike, dataset: str, run_name: str) -> "RunPaths":
@@ -183,11 +203,8 @@ class RunPaths:
             metrics_file=root / "metrics" / dataset / f"{run_name}.json",
             per_class_file=root / "metrics" / dataset / "per_class" / f"{run_name}.json",
             live_dir=root / "dvclive" / dataset / run_name,
+            checkpoint=root / "checkpoints" / dataset / run_name / "checkpoint.pt",
         )
-
-    @property
-    def checkpoint(self) -> Path:
-        return self.model_dir / "checkpoint.pt"
 
     @property
     def model_file(self) -> Path:
@@ -321,8 +338,9 @@ def rank_batches(order: np.ndarray, batch_size: int, rank: int, world_size: int)
 
     A final batch that would give a rank a single sample joins the previous batch (BatchNorm
     cannot train on one sample). A global batch whose size is not a multiple of world_size is
-    padded with samples from the start of the order (as DistributedSampler pads), so every rank
-    gets equally many samples.
+    padded with its own first samples, so every rank gets equally many samples and a padded copy
+    only ever repeats a sample of the same step (padding from the start of the epoch order would
+    add the same few samples to every short batch).
     """
     batches = [order[start : start + batch_size] for start in range(0, len(order), batch_size)]
     if len(batches) > 1 and math.ceil(len(batches[-1]) / world_size) < 2:
@@ -331,7 +349,7 @@ def rank_batches(order: np.ndarray, batch_size: int, rank: int, world_size: int)
     for batch in batches:
         short = (-len(batch)) % world_size
         if short:
-            batch = np.concatenate([batch, np.resize(order, short)])
+            batch = np.resize(batch, len(batch) + short)
         shares.append(batch[rank::world_size])
     return shares
 
@@ -470,7 +488,8 @@ def compute_loss(
             elements = (prediction - target).square()
         else:
             # written out (not F.binary_cross_entropy) so it also runs inside CUDA autocast
-            p = prediction.clamp(BCE_EPS, 1.0 - BCE_EPS)
+            # clamped in value only: a confidently wrong output (|logit| > 13.8) keeps its gradient
+            p = prediction + (prediction.clamp(BCE_EPS, 1.0 - BCE_EPS) - prediction).detach()
             elements = -(target * p.log() + (1.0 - target) * (1.0 - p).log())
         total = total + (elements.mean() if reduction == "mean" else elements.sum(dim=1).mean())
     return total
@@ -526,9 +545,37 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     save_torch(path, state)
 
 
-def load_checkpoint(path: Path, config: TrainConfig, n_train: int) -> dict[str, Any] | None:
-    """The checkpoint to resume from, or None to start afresh (missing, other settings, or
-    more epochs done than now requested). A file that cannot be read raises TrainError."""
+def code_fingerprint() -> str:
+    """blake2b of the `fashion` package's Python sources: a checkpoint written by other code
+    (a changed head, loss or sampler) must not be resumed as if it were this code's."""
+    package = Path(__file__).resolve().parent
+    digest = hashlib.blake2b(digest_size=16)
+    for source in sorted(package.rglob("*.py")):
+        digest.update(source.relative_to(package).as_posix().encode() + b"\0")
+        digest.update(source.read_bytes())
+    return digest.hexdigest()
+
+
+def data_fingerprint(bench: Any, chunk: int = 1024) -> str:
+    """blake2b of a split's pixels, targets and label names (streamed over the uint8 images): a
+    checkpoint of other data with the same sample count must start afresh."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(repr((bench.images.shape, bench.category_names, bench.attribute_names,
+                        bench.subcategory_names)).encode())
+    for start in range(0, len(bench.images), chunk):
+        digest.update(np.ascontiguousarray(bench.images[start : start + chunk]).tobytes())
+    for targets in (bench.category, bench.attributes, bench.subcategories):
+        if targets is not None:
+            digest.update(np.ascontiguousarray(targets, dtype=np.float32).tobytes())
+    return digest.hexdigest()
+
+
+def load_checkpoint(
+    path: Path, config: TrainConfig, n_train: int, fingerprint: Mapping[str, str] | None = None
+) -> dict[str, Any] | None:
+    """The checkpoint to resume from, or None to start afresh (missing, other settings, other
+    data or code (`fingerprint`), or more epochs done than now requested). A file that cannot be
+    read raises TrainError."""
     if not path.is_file():
         return None
     try:
@@ -540,6 +587,10 @@ def load_checkpoint(path: Path, config: TrainConfig, n_train: int) -> dict[str, 
     if state["config"] != config.resume_key():
         changed = sorted(k for k in config.resume_key() if state["config"].get(k) != config.resume_key()[k])
         logger.warning("%s: settings changed (%s); training from scratch", path, ", ".join(changed))
+        return None
+    if fingerprint is not None and state.get("fingerprint") != dict(fingerprint):
+        changed = sorted(k for k in fingerprint if (state.get("fingerprint") or {}).get(k) != fingerprint[k])
+        logger.warning("%s: written for other %s; training from scratch", path, " and ".join(changed))
         return None
     if state["epoch"] > config.epochs:
         logger.warning("%s: %d epochs done but %d requested; training from scratch", path, state["epoch"], config.epochs)
@@ -554,25 +605,20 @@ def load_checkpoint(path: Path, config: TrainConfig, n_train: int) -> dict[str, 
 # dvclive
 
 
-def _trim_live_history(live_dir: Path, keep_steps: int) -> None:
-    """Drop logged rows with step >= keep_steps (an epoch logged before a kill, then redone)."""
-    for tsv in (live_dir / "plots" / "metrics").rglob("*.tsv"):
-        lines = tsv.read_text(encoding="utf-8").splitlines()
-        if not lines:
-            continue
-        step_col = lines[0].split("\t").index("step")
-        kept = [lines[0]] + [row for row in lines[1:] if int(row.split("\t")[step_col]) < keep_steps]
-        with atomic_path(tsv) as tmp:
-            tmp.write_text("\n".join(kept) + "\n", encoding="utf-8")
+def open_live(live_dir: Path, history: Sequence[Mapping[str, float]] = ()):
+    """dvclive logger in its own folder; never writes dvc.yaml nor saves DVC experiments.
 
-
-def open_live(live_dir: Path, resume_steps: int):
-    """dvclive logger in its own folder; never writes dvc.yaml nor saves DVC experiments."""
+    The folder is started afresh and the epochs already done (a resumed run's checkpoint
+    history) are logged again first: `dvc repro` deletes the folder before it reruns a killed
+    stage, and an epoch logged just before a kill must not appear twice."""
     from dvclive import Live
 
-    if resume_steps:
-        _trim_live_history(live_dir, resume_steps)
-    return Live(str(live_dir), resume=bool(resume_steps), dvcyaml=False, save_dvc_exp=False, report=None)
+    if live_dir.exists():
+        shutil.rmtree(live_dir)
+    live = Live(str(live_dir), resume=False, dvcyaml=False, save_dvc_exp=False, report=None)
+    for epoch, record in enumerate(history):
+        _log_epoch(live, epoch, record)
+    return live
 
 
 # --------------------------------------------------------------------------------------------
@@ -586,6 +632,23 @@ def output_priors(train: Any) -> dict[str, torch.Tensor]:
     if frequency["subcategories"] is not None:
         priors["subcategories"] = frequency["subcategories"]
     return {name: torch.as_tensor(np.asarray(values, dtype=np.float64)) for name, values in priors.items()}
+
+
+def check_image_size(model: nn.Module, size: tuple[int, int], backbone: str) -> None:
+    """Encode one blank image of the run's size (eval mode: no BatchNorm update, no RNG), so an
+    image size the backbone cannot take fails here with the size named, not mid-epoch."""
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model.encode(torch.zeros(1, 3, *size))
+    except RuntimeError as error:
+        raise TrainError(
+            f"{backbone}: images of {size[0]}x{size[1]} px are too small for this backbone "
+            f"(rerun the images stage with a larger images.image_size; 32 px works for all): {error}"
+        ) from error
+    finally:
+        model.train(was_training)
 
 
 def build_model(config: TrainConfig, space: LabelSpace) -> nn.Module:
@@ -605,7 +668,8 @@ def build_model(config: TrainConfig, space: LabelSpace) -> nn.Module:
 
 def epoch_learning_rates(config: TrainConfig, epoch: int, steps_per_epoch: int) -> list[float]:
     """The lr of every step of `epoch`: linear warm-up over warmup_epochs, then constant (paper)
-    or cosine decay to 0 at the last step of the last epoch. A pure function of the step, so a
+    or half a cosine over all steps after warm-up (reaching 0 one step after the last). A pure
+    function of the step, so a
     resumed run continues the same schedule."""
     total = config.epochs * steps_per_epoch
     warmup = config.warmup_epochs * steps_per_epoch
@@ -739,8 +803,10 @@ def _fit(config, inputs, paths, dist_info: DistInfo, device, on_batch_end) -> Fi
     autocast_dtype = amp_dtype(device, config.amp)
     scaler = torch.amp.GradScaler("cuda") if autocast_dtype == torch.float16 else None
 
+    check_image_size(model, train.images.shape[1:3], config.backbone)
     start_epoch, history, epoch_seconds = 0, [], []
-    state = load_checkpoint(paths.checkpoint, config, n_train)
+    fingerprint = {"data": data_fingerprint(train), "code": code_fingerprint()}
+    state = load_checkpoint(paths.checkpoint, config, n_train, fingerprint)
     if state is not None:
         try:
             model.load_state_dict(state["model"])
@@ -758,7 +824,7 @@ def _fit(config, inputs, paths, dist_info: DistInfo, device, on_batch_end) -> Fi
         forward = nn.parallel.DistributedDataParallel(
             forward, device_ids=[device.index] if device.type == "cuda" else None
         )
-    live = open_live(paths.live_dir, start_epoch) if dist_info.is_main and paths.live_dir else None
+    live = open_live(paths.live_dir, history) if dist_info.is_main and paths.live_dir else None
     val_plan = (
         plan_hints(
             inputs.val, config.dataset, config.hint_source, config.hint_rate, config.attribute_hint_rate,
@@ -805,6 +871,7 @@ def _fit(config, inputs, paths, dist_info: DistInfo, device, on_batch_end) -> Fi
                 save_checkpoint(paths.checkpoint, {
                     "format": CHECKPOINT_FORMAT,
                     "config": config.resume_key(),
+                    "fingerprint": fingerprint,
                     "epoch": epoch + 1,
                     "model": model.state_dict(),
                     "optimizer": optimizer.state_dict(),
@@ -828,7 +895,7 @@ def _fit(config, inputs, paths, dist_info: DistInfo, device, on_batch_end) -> Fi
     if dist_info.is_main:
         save_torch(paths.model_file, model.state_dict())
         write_json(paths.model_dir / "model.json", {
-            "config": dataclasses.asdict(config),
+            "config": config.provenance(),
             "scenario": space.scenario,
             "epochs_done": config.epochs,
             "normalization": {"kind": config.normalization, "mean": mean, "std": std, "pixel_scale": 255},

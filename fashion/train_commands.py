@@ -25,7 +25,7 @@ FLAGS: dict[str, tuple[type, tuple | None, str]] = {
     "dropout": (float, None, "dropout after each FC layer (default 0.0)"),
     "alpha": (float, None, "hinted-row boost of the dynamic heads (default 0.1)"),
     "beta": (float, None, "in-range-row boost of the dynamic heads (default 0.01)"),
-    "loss": (str, ("mse", "bce"), "mse: ReLU outputs + MSE (paper, default); bce: logits + BCE"),
+    "loss": (str, ("mse", "bce"), "mse: ReLU outputs + MSE (paper, default); bce: sigmoid outputs + BCE"),
     "loss_reduction": (str, ("mean", "sum"), "mean over all elements (default) or sum over labels, mean over samples"),
     "normalization": (str, ("train", "imagenet"), "per-channel mean/std of the train split (default) or ImageNet's"),
     "pretrained": (bool, None, "ImageNet weights from the local torch hub cache (default off)"),
@@ -77,7 +77,7 @@ def handle_train(args: argparse.Namespace) -> int:
         inputs = load_inputs(args.processed, config.dataset, labels)
         paths = RunPaths.standard(args.out, config.dataset, config.run_name)
         result = run(config, inputs, paths)
-    except (TrainError, ValueError) as error:
+    except (TrainError, ValueError, OSError) as error:  # OSError: missing pretrained weights, unreadable inputs
         print(f"fashion train: error: {error}", file=sys.stderr)
         return 1
     if result is not None:

@@ -1,10 +1,11 @@
 """DVC stage `train_<dataset>_<head kind>`: one (dataset, backbone, head) run.
 
-    python stages/train.py --dataset deepfashion --backbone vgg16 --head pruning
+    python -m stages.train --dataset deepfashion --backbone vgg16 --head pruning
 
 Reads params.yaml (seed, alpha, beta, labels, hints.*, train.*, images.image_size) and
 data/processed/{ranges.json, images/<dataset>/, annotations.parquet}; writes
-models/<dataset>/<backbone>-<head>/{checkpoint.pt, model.pt, model.json},
+models/<dataset>/<backbone>-<head>/{model.pt, model.json} (resume state of a killed run:
+checkpoints/<dataset>/<backbone>-<head>/checkpoint.pt, not a DVC output),
 metrics/<dataset>/<backbone>-<head>.json, metrics/<dataset>/per_class/<backbone>-<head>.json and
 dvclive/<dataset>/<backbone>-<head>/. Also runs under torchrun (DDP; rank 0 writes).
 """
@@ -60,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"{size}; rerun the images stage"
             )
         run(config, inputs, RunPaths.standard(".", args.dataset, config.run_name))
-    except (TrainError, ValueError) as error:
+    except (TrainError, ValueError, OSError) as error:  # OSError: missing pretrained weights, unreadable inputs
         print(f"stages/train.py: error: {error}", file=sys.stderr)
         return 1
     return 0

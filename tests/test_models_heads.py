@@ -8,6 +8,7 @@ import torch
 from torch import nn
 
 from fashion.models import BaseHead, FashionModel, Hints, LabelSpace, LayersHead, PruningHead
+from fashion.models.heads import CategoryHead
 from fashion.models.registry import head_builder
 from tests.reference_heads import reference_layers, reference_pruning
 
@@ -381,3 +382,17 @@ def test_layers_head_takes_the_dense_path_only_while_it_is_small():
     head(torch.randn(10, D), category[:10], None)
     head(torch.randn(11, D), category, None)
     assert calls == [10]  # 10 x 4 x D fits the budget, 11 samples take the grouped path
+
+
+def test_sigmoid_outputs_stay_float32_under_bf16_autocast():
+    """bf16 sigmoid reaches exactly 1.0 from a logit of ~5.5: ties at the top, no BCE gradient."""
+    head = CategoryHead(2, 3, activation="sigmoid")
+    with torch.no_grad():
+        head.linear.weight.copy_(torch.tensor([[6.0, 0.0], [3.0, 0.0], [9.0, 0.0]]))
+        head.linear.bias.zero_()
+    features = torch.tensor([[1.0, 0.0]])
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = head(features)
+    assert out.dtype == torch.float32
+    assert out[0, 2] < 1.0 and out[0, 0] < out[0, 2]  # 9 still ranks above 6, nothing saturated
+    assert float(out[0, 0]) == pytest.approx(float(torch.sigmoid(torch.tensor(6.0))), abs=2e-2)

@@ -2,6 +2,7 @@
 import dataclasses
 import json
 import math
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -155,11 +156,24 @@ def test_rank_batches_shard_each_global_batch_like_distributed_sampler():
     rank0 = [b.tolist() for b in T.rank_batches(np.arange(12), 4, 0, 2)]
     rank1 = [b.tolist() for b in T.rank_batches(np.arange(12), 4, 1, 2)]
     assert rank0 == [[0, 2], [4, 6], [8, 10]] and rank1 == [[1, 3], [5, 7], [9, 11]]
-    # a global batch of 5 on 2 ranks is padded from the start of the order: equal shares
+    # a global batch of 5 on 2 ranks is padded with its own first sample: equal shares
     assert [b.tolist() for b in T.rank_batches(order[:5], 5, 1, 2)] == [[1, 3, 0]]
+    assert [b.tolist() for b in T.rank_batches(np.arange(10, 20), 5, 1, 2)] == [[11, 13, 10], [16, 18, 15]]
     # a last batch that would leave a rank one sample (BatchNorm cannot train on it) is merged
     assert [b.tolist() for b in T.rank_batches(order[:9], 4, 0, 1)] == [[0, 1, 2, 3], [4, 5, 6, 7, 8]]
     assert [b.tolist() for b in T.rank_batches(order, 4, 1, 2)] == [[1, 3], [5, 7, 9]]
+
+
+@pytest.mark.parametrize("n, batch_size, world_size", [(100, 32, 3), (1000, 30, 4), (37, 5, 2), (64, 32, 1)])
+def test_rank_batches_pad_no_sample_beyond_one_extra_copy(n, batch_size, world_size):
+    order = np.random.default_rng(0).permutation(n)
+    shares = [T.rank_batches(order, batch_size, rank, world_size) for rank in range(world_size)]
+    used = np.concatenate([b for rank_shares in shares for b in rank_shares])
+    counts = np.bincount(used, minlength=n)
+    assert counts.min() == 1  # every sample trained on
+    assert counts.max() <= 2 and counts.sum() - n < world_size * len(shares[0])  # at most world-1 pads a step
+    for step in range(len(shares[0])):
+        assert len({len(rank_shares[step]) for rank_shares in shares}) == 1  # equal shares per step
 
 
 def test_epoch_order_is_a_seeded_permutation_per_epoch():
@@ -290,6 +304,90 @@ def test_kill_and_resume_gives_the_same_weights(tmp_path):
     assert [row.split("\t")[0] for row in loss_log] == ["step", "0", "1"]
 
 
+def test_resume_survives_dvc_deleting_the_stage_outputs(tmp_path):
+    """`dvc repro` deletes a stage's outputs (model and dvclive folders) before rerunning a killed
+    stage: the checkpoint lives outside them, and dvclive is rebuilt from its history."""
+    inputs = make_inputs(multi=False)
+    config = make_config(False, head="layers", epochs=2)
+    straight = T.fit(config, inputs, paths_for(tmp_path / "straight", config))
+    paths = paths_for(tmp_path / "killed", config)
+    assert not paths.checkpoint.is_relative_to(paths.model_dir)
+
+    def kill_in_second_epoch(epoch, step, loss):
+        if epoch == 1:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        T.fit(config, inputs, paths, on_batch_end=kill_in_second_epoch)
+    assert paths.checkpoint.is_file() and not paths.model_file.exists()
+    shutil.rmtree(paths.live_dir)  # what dvc repro removes (the model folder has no files yet)
+    resumed = T.fit(config, inputs, paths)
+    assert resumed.resumed_from == 1
+    assert paths.model_file.read_bytes() == paths_for(tmp_path / "straight", config).model_file.read_bytes()
+    assert resumed.history == straight.history
+    metrics_dir = paths.live_dir / "plots" / "metrics"
+    for tsv in ("train/loss.tsv", "val/loss.tsv", "val/p@3.tsv"):
+        rows = (metrics_dir / tsv).read_text().splitlines()
+        assert [row.split("\t")[0] for row in rows] == ["step", "0", "1"], tsv
+    train_losses = [float(row.split("\t")[-1]) for row in (metrics_dir / "train/loss.tsv").read_text().splitlines()[1:]]
+    assert train_losses == pytest.approx([h["train_loss"] for h in straight.history])
+
+
+def test_checkpoint_of_other_data_or_code_is_not_resumed(tmp_path, monkeypatch):
+    inputs = make_inputs(multi=False)
+    config = make_config(False, head="base", epochs=1)
+    paths = paths_for(tmp_path, config, live=False)
+    T.fit(config, inputs, paths)
+    longer = make_config(False, head="base", epochs=2)
+    # same sample count and settings, one pixel changed: other data
+    pixels = inputs.train.images.copy()
+    pixels[3, 0, 0, 0] ^= 1
+    other_data = dataclasses.replace(inputs, train=dataclasses.replace(inputs.train, images=pixels))
+    assert T.fit(longer, other_data, paths).resumed_from == 0
+    T.fit(config, inputs, paths)  # a checkpoint of these data again
+    monkeypatch.setattr(T, "code_fingerprint", lambda: "edited")
+    assert T.fit(longer, inputs, paths).resumed_from == 0
+    monkeypatch.undo()
+    T.fit(config, inputs, paths)
+    assert T.fit(longer, inputs, paths).resumed_from == 1  # unchanged: resumed
+
+
+def test_code_fingerprint_follows_the_package_sources():
+    assert T.code_fingerprint() == T.code_fingerprint()
+    assert len(T.code_fingerprint()) == 32
+
+
+def test_image_size_the_backbone_cannot_take_is_named(tmp_path):
+    space = make_space(False)
+    train = make_bench("train", 8, False, 0, size=16)
+    inputs = T.RunInputs(space, train, make_bench("val", 4, False, 1, size=16))
+    config = make_config(False, backbone="vgg16", head="base")
+    with pytest.raises(T.TrainError, match="16x16 px are too small for this backbone"):
+        T.fit(config, inputs, paths_for(tmp_path, config, live=False))
+
+
+def test_bce_keeps_the_gradient_of_confidently_wrong_outputs():
+    logits = torch.tensor([[15.0, -15.0, 5.0]], requires_grad=True)
+    target = torch.tensor([[0.0, 1.0, 0.0]])
+    loss = T.compute_loss({"x": torch.sigmoid(logits)}, {"x": target}, "bce")
+    loss.backward()
+    clamped = 2 * -math.log(T.BCE_EPS) - math.log(1 - torch.sigmoid(torch.tensor(5.0)).item())
+    assert loss.item() == pytest.approx(clamped / 3, rel=1e-3)  # the values are still clamped; mean of 3
+    assert (logits.grad.abs() > 1e-3).all()  # all three pull the right way, none clamped to 0
+    assert logits.grad[0, 0] > 0 and logits.grad[0, 1] < 0
+
+
+def test_base_model_json_leaves_out_the_dynamic_only_settings(tmp_path):
+    inputs = make_inputs(multi=False)
+    for head in ("base", "pruning"):
+        config = make_config(False, head=head)
+        paths = paths_for(tmp_path, config, live=False)
+        T.fit(config, inputs, paths)
+        saved = json.loads((paths.model_dir / "model.json").read_text())["config"]
+        assert ("beta" in saved) == (head != "base") and ("hint_rate" in saved) == (head != "base")
+        assert saved["hint_source"] == "paper" and saved["lr"] == 0.01
+
+
 def test_resume_continues_for_more_epochs_but_not_after_a_settings_change(tmp_path):
     inputs = make_inputs(multi=False)
     config = make_config(False, head="base")
@@ -305,7 +403,7 @@ def test_unreadable_checkpoint_is_reported_with_its_path(tmp_path):
     inputs = make_inputs(multi=False)
     config = make_config(False, head="base")
     paths = paths_for(tmp_path, config, live=False)
-    paths.model_dir.mkdir(parents=True)
+    paths.checkpoint.parent.mkdir(parents=True)
     paths.checkpoint.write_bytes(b"not a checkpoint")
     with pytest.raises(T.TrainError, match="checkpoint.pt"):
         T.fit(config, inputs, paths)
@@ -339,7 +437,7 @@ def test_dvclive_leaves_dvc_files_and_experiments_alone(tmp_path, monkeypatch):
     assert not list(repo.rglob("dvc.yaml"))
     status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, check=True, capture_output=True, text=True)
     changed = {line[3:].split("/")[0] for line in status.stdout.splitlines()}
-    assert changed == {"models/", "metrics/", "dvclive/"} or changed == {"models", "metrics", "dvclive"}
+    assert {name.rstrip("/") for name in changed} == {"models", "metrics", "dvclive", "checkpoints"}
     refs = subprocess.run(["git", "for-each-ref"], cwd=repo, check=True, capture_output=True, text=True)
     assert "exps" not in refs.stdout
 

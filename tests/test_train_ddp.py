@@ -80,7 +80,8 @@ def test_ddp_two_gloo_processes_stay_in_sync_and_only_rank0_writes(tmp_path):
     assert logs[1]["writes"] == []
     assert logs[0]["writes"].count("save_checkpoint") == 2 and "open_live" in logs[0]["writes"]
     run_dir = tmp_path / "run" / "models" / "deepfashion" / "resnet18-layers"
-    assert torch.load(run_dir / "checkpoint.pt", weights_only=True)["epoch"] == 2
+    checkpoint = tmp_path / "run" / "checkpoints" / "deepfashion" / "resnet18-layers" / "checkpoint.pt"
+    assert torch.load(checkpoint, weights_only=True)["epoch"] == 2
     assert set(torch.load(run_dir / "model.pt", weights_only=True)) == set(states[0])
 
 

@@ -123,7 +123,8 @@ def check_outputs(tmp_path: Path, dataset: str) -> None:
     assert ("subcategories" in run_metrics["paper"]) == multi
     assert set(per_class["paper"]["categories"]) == set(CATEGORIES)
     model_dir = tmp_path / "models" / dataset / "resnet18-pruning"
-    assert {p.name for p in model_dir.iterdir()} == {"checkpoint.pt", "model.pt", "model.json"}
+    assert {p.name for p in model_dir.iterdir()} == {"model.pt", "model.json"}
+    assert (tmp_path / "checkpoints" / dataset / "resnet18-pruning" / "checkpoint.pt").is_file()
     assert torch.load(model_dir / "model.pt", weights_only=True)
     live = tmp_path / "dvclive" / dataset / "resnet18-pruning" / "plots" / "metrics"
     assert (live / "train" / "loss.tsv").is_file() and (live / "val" / "r@5.tsv").is_file()

@@ -20,9 +20,15 @@ from torch import nn
 
 from fashion.models.labels import ranges_to_mask
 
+def sigmoid_fp32(x: torch.Tensor) -> torch.Tensor:
+    """Sigmoid in float32 at least: in bf16 (CUDA autocast) it reaches exactly 1.0 from a logit of
+    about 5.5, which ties the top scores and leaves BCE no gradient."""
+    return torch.sigmoid(x.float() if x.dtype in (torch.float16, torch.bfloat16) else x)
+
+
 OUTPUT_ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "relu": torch.relu,  # the paper: ReLU on every output, trained with MSE
-    "sigmoid": torch.sigmoid,
+    "sigmoid": sigmoid_fp32,
     "none": lambda x: x,  # logits, for BCE-with-logits losses
 }
 
