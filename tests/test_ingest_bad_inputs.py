@@ -14,8 +14,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from fashion.ingest import IngestConfig, ingest
-from ingest_fixtures import (T0, apify_item, graph_node, jpeg_bytes, png_bytes, scraper_post, write_json,
-                             write_post)
+from ingest_fixtures import (T0, apify_item, comment_node, graph_node, jpeg_bytes, mp4_bytes, png_bytes,
+                             scraper_graph_node, scraper_post, tagged_users, write_json, write_post)
 
 GOOD = "2018-01-01_00-00-00_UTC"
 
@@ -268,9 +268,84 @@ def orphan_comments(root: Path) -> Expect:
 
 
 def story_item(root: Path) -> Expect:
-    write_json(good_dump(root) / "story.json", {"node": {"id": "5", "taken_at_timestamp": T0},
-                                                 "instaloader": {"node_type": "StoryItem"}})
-    return Expect("not_a_post", "alice/story.json", "StoryItem")
+    folder = good_dump(root)
+    write_json(folder / "story.json", {"node": {"id": "5", "taken_at_timestamp": T0},
+                                       "instaloader": {"node_type": "StoryItem"}})
+    (folder / "story.jpg").write_bytes(jpeg_bytes())  # named by the story: its own, not orphans
+    (folder / "story.mp4").write_bytes(mp4_bytes())
+    return Expect("not_a_post", "alice/story.json",
+                  "Instaloader StoryItem metadata, not a post (2 media file(s) not ingested: story.jpg, story.mp4)")
+
+
+def string_is_video(root: Path) -> Expect:
+    """"is_video": "false" (a string) must not make an image post expect an .mp4."""
+    folder = good_dump(root)
+    base = second_post(folder, is_video="false")
+    (folder / f"{base}.jpg").write_bytes(jpeg_bytes())
+
+    def check(posts):
+        assert [m["type"] for m in posts["2"]["media"]] == ["image"]
+    return Expect("bad_type", f"alice/{base}.json.xz", "is_video: expected boolean, got string 'false'",
+                  record="2", posts={"1", "2"}, check=check)
+
+
+def string_is_video_in_carousel(root: Path) -> Expect:
+    folder = good_dump(root)
+    base = second_post(folder, __typename="GraphSidecar", edge_sidecar_to_children={"edges": [
+        {"node": {"is_video": "true"}}, {"node": {"is_video": True}}]})
+    (folder / f"{base}_1.jpg").write_bytes(jpeg_bytes())
+    (folder / f"{base}_2.jpg").write_bytes(jpeg_bytes())  # the video's thumbnail
+    (folder / f"{base}_2.mp4").write_bytes(mp4_bytes())
+
+    def check(posts):
+        assert [m["type"] for m in posts["2"]["media"]] == ["image", "image", "video"]
+    return Expect("bad_type", f"alice/{base}.json.xz", "edge_sidecar_to_children.edges[0].node.is_video: "
+                  "expected boolean, got string 'true'", record="2", posts={"1", "2"}, check=check)
+
+
+def bad_inline_comment(root: Path) -> Expect:
+    folder = good_dump(root)
+    node_comments = {"count": 3, "edges": [
+        {"node": comment_node("c1", T0, "kept", "bob", replies=[{"id": "c2", "text": None}])},
+        "not an edge", {"node": {"id": "c3", "text": ["no"]}}]}
+    base = second_post(folder, edge_media_to_parent_comment=node_comments)
+    (folder / f"{base}.jpg").write_bytes(jpeg_bytes())
+
+    def check(posts):
+        assert posts["2"]["comment_count"] == 0  # edge_media_to_comment.count comes first
+    return Expect("bad_comment", f"alice/{base}.json.xz", "edge_media_to_parent_comment.edges[1]: expected object",
+                  record="2", posts={"1", "2"}, check=check)
+
+
+def bad_tagged_user(root: Path) -> Expect:
+    folder = good_dump(root)
+    tagged = tagged_users("cos")
+    tagged["edges"] += [{"node": {"user": {"username": 42}}}, "x"]
+    base = second_post(folder, edge_media_to_tagged_user=tagged)
+    (folder / f"{base}.jpg").write_bytes(jpeg_bytes())
+
+    def check(posts):
+        assert posts["2"]["usertags"] == ["cos"]
+    return Expect("bad_type", f"alice/{base}.json.xz",
+                  "edge_media_to_tagged_user.edges[1].node.user.username: expected string handle, got int",
+                  record="2", posts={"1", "2"}, check=check)
+
+
+def graph_images_not_an_array(root: Path) -> Expect:
+    good_dump(root)
+    write_json(root / "dana" / "dana.json", {"GraphImages": {"0": scraper_graph_node("d1", "D", T0, "x", ["a.jpg"])}})
+    return Expect("unrecognised_format", "dana/dana.json", "GraphImages: expected array of posts, got object",
+                  record="", rejected_posts=1)
+
+
+def graph_images_element_not_object(root: Path) -> Expect:
+    good_dump(root)
+    (root / "dana").mkdir()
+    (root / "dana" / "d1.jpg").write_bytes(jpeg_bytes())
+    posts = [scraper_graph_node("d1", "D", T0, "x", ["https://c/d1.jpg"]), "oops"]
+    write_json(root / "dana" / "dana.json", {"GraphImages": posts})
+    return Expect("bad_record", "dana/dana.json", "element 1 is not an object", record="#1", rejected_posts=1,
+                  posts={"1", "d1"})
 
 
 CASES = [truncated_xz, garbage_xz, invalid_json, missing_id, wrong_type_timestamp, unparseable_timestamp,
@@ -278,7 +353,9 @@ CASES = [truncated_xz, garbage_xz, invalid_json, missing_id, wrong_type_timestam
          duplicate_in_plain_and_xz, missing_carousel_image, zero_byte_image, truncated_image, not_an_image,
          too_many_pixels, decompression_bomb, invalid_utf8_caption, lone_surrogate, media_symlink_outside,
          metadata_symlink_outside, folder_symlink_outside, dotdot_media_reference, absolute_media_reference,
-         comment_without_id, broken_comments_file, orphan_media, orphan_comments, story_item]
+         comment_without_id, broken_comments_file, orphan_media, orphan_comments, story_item, string_is_video,
+         string_is_video_in_carousel, bad_inline_comment, bad_tagged_user, graph_images_not_an_array,
+         graph_images_element_not_object]
 
 
 def _no_media(post: dict) -> None:
@@ -371,10 +448,10 @@ def test_mutated_exports_never_stop_the_run(tmp_path):
     """Every format's JSON, mutated at random (fixed seed): the run finishes, writes valid tables and
     keeps the records invariant; byte-level damage (cut files, flipped bytes) included."""
     from fashion.ontology import load_ontology
-    from ingest_fixtures import build_annotations, build_apify, build_instaloader, build_scraper
+    from ingest_fixtures import build_annotations, build_apify, build_instaloader, build_scraper, build_scraper_graph
 
     clean = tmp_path / "clean"
-    for build in (build_instaloader, build_scraper, build_apify, build_annotations):
+    for build in (build_instaloader, build_scraper, build_scraper_graph, build_apify, build_annotations):
         build(clean)
     sources = sorted(p for p in clean.rglob("*") if p.name.endswith((".json", ".json.xz")))
     rng = random.Random(2018)

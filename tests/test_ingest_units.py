@@ -9,7 +9,7 @@ import pytest
 from fashion.ingest.fields import parse_timestamp
 from fashion.ingest.paths import DumpRoot, PathEscape, media_name
 from fashion.ingest.rejects import REASON_CODES, Reject
-from fashion.ingest.tags import extract_hashtags, extract_mentions, normalise_tags
+from fashion.ingest.tags import HASH_SIGILS, MENTION_SIGILS, extract_hashtags, extract_mentions, normalise_tags
 
 
 @pytest.mark.parametrize("text, tags", [
@@ -37,6 +37,16 @@ def test_mentions(text, handles):
 
 def test_given_tags_are_normalised():
     assert normalise_tags(["#Summer", "summer", " Linen ", "", "#"], "#") == ["summer", "linen"]
+
+
+def test_tags_are_nfkc():
+    """Decomposed and composed spellings are one tag; full-width sigils and letters fold to ASCII."""
+    composed, decomposed = "kl\u00e4nning", "kla\u0308nning"
+    assert extract_hashtags(f"#{decomposed} #{composed}") == [composed]
+    assert extract_hashtags("＃ｄｒｅｓｓ and ＃Ｄｒｅｓｓ") == ["dress"]
+    assert extract_mentions("＠Ｚａｒａ＿ｏｆｆｉｃｉａｌ") == ["zara_official"]
+    assert normalise_tags(["＃Ｄｒｅｓｓ", decomposed, composed], HASH_SIGILS) == ["dress", composed]
+    assert normalise_tags(["＠ｍａｎｇｏ", "mango"], MENTION_SIGILS) == ["mango"]
 
 
 @pytest.mark.parametrize("value, expected", [

@@ -48,11 +48,11 @@ class _Run:
         self.writers["rejects"].add(reject.row())
         self.reasons[reject.code] += 1
 
-    def take(self, event: Any, root: DumpRoot | None) -> None:
+    def take(self, event: Any, root: DumpRoot, dump_root: str) -> None:
         if isinstance(event, PostRecord):
             self.counts["records_in"] += 1
             self.bar.update(1)
-            self._post(event, root)
+            self._post(event, root, dump_root)
         elif isinstance(event, RejectedRecord):
             self.counts["records_in"] += 1
             self.counts["rejected_posts"] += 1
@@ -65,7 +65,7 @@ class _Run:
         else:
             raise TypeError(f"unexpected scan event {event!r}")
 
-    def _post(self, record: PostRecord, root: DumpRoot) -> None:
+    def _post(self, record: PostRecord, root: DumpRoot, dump_root: str) -> None:
         post = record.post
         post_id, source = post["post_id"], post["source"]
         first = self.seen.get(post_id)
@@ -84,7 +84,7 @@ class _Run:
                 self.reject(Reject(ref.rel, post_id, *problem))
             else:
                 media.append({"path": ref.rel, "type": ref.type})
-        self.writers["posts"].add({**post, "media": media})
+        self.writers["posts"].add({**post, "media": media, "dump_root": dump_root})
         self.counts["posts"] += 1
         self.counts["media"] += len(media)
         self.formats[post["source_format"]] += 1
@@ -93,6 +93,15 @@ class _Run:
         self.counts["comments"] += len(record.comments)
         for reject in record.rejects:
             self.reject(reject)
+
+
+def dump_root_of(path: str | os.PathLike) -> str:
+    """The folder a PATH's `media[].path` and `source` are relative to, spelled as given: the PATH
+    itself for a folder, its parent for a file (an export, whose media lie beside it)."""
+    text = os.fspath(path)
+    if Path(text).is_dir() or not Path(text).exists():
+        return text
+    return os.path.dirname(text) or "."
 
 
 def ingest(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
@@ -112,12 +121,13 @@ def ingest(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
             pixel_cap(config.max_image_pixels):
         run = _Run(writers, config, bar)
         for path in paths:
-            root = DumpRoot(path if Path(path).is_dir() else Path(path).parent)
+            root_path = dump_root_of(path)
+            root = DumpRoot(root_path)
             for event in scan_path(path):
                 if isinstance(event, AnnotationExport):
                     exports.append(event)  # after all posts, so truth can be matched to them
                 else:
-                    run.take(event, root)
+                    run.take(event, root, root_path)
         truth_posts = _truth(run, exports, config, ontology)
     metrics = {
         "records_in": run.counts["records_in"],

@@ -6,9 +6,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
-from fashion.ingest.fields import Fields, identifier
+from fashion.ingest.fields import Fields, _type_name, identifier
 from fashion.ingest.rejects import Reject
-from fashion.ingest.tags import HASH_SIGILS, MENTION_SIGILS, extract_hashtags, extract_mentions, normalise_tags
+from fashion.ingest.tags import HASH_SIGILS, MENTION_SIGILS, extract_hashtags, extract_mentions, nfkc, normalise_tags
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".gif")
 VIDEO_EXTENSIONS = (".mp4", ".mov", ".webm")
@@ -30,6 +30,14 @@ class MediaRef:
     type: str    # image | video
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A file read and deliberately not ingested (profile metadata/picture, empty export)."""
+
+    source: str
+    why: str
+
+
 @dataclass
 class PostRecord:
     post: dict[str, Any]          # a posts.parquet row without "media"
@@ -40,10 +48,12 @@ class PostRecord:
 
 def build_post(fields: Fields, *, post_id: str, shortcode: Any, account: Any, taken_at: datetime,
                caption: Any, hashtags: Any, mentions: Any, like_count: Any, comment_count: Any,
-               source_format: str, keys: dict[str, str]) -> dict[str, Any]:
-    """The posts.parquet row. Hashtags/mentions come from the export's own lists when it has
-    them, otherwise from the caption. `keys` names the export keys used (for reject details)."""
-    caption_text = fields.text(caption, keys["caption"]) or ""
+               source_format: str, keys: dict[str, str], usertags: list[str] = ()) -> dict[str, Any]:
+    """The posts.parquet row (without `media` and `dump_root`, added by the pipeline). Hashtags/
+    mentions come from the export's own lists when it has them, otherwise from the caption;
+    `usertags` are the tagged accounts' handles as read. `keys` names the export keys used (for
+    reject details)."""
+    caption_text = nfkc(fields.text(caption, keys["caption"]) or "")
     given_tags = fields.string_list(hashtags, keys.get("hashtags", "hashtags"))
     given_mentions = fields.string_list(mentions, keys.get("mentions", "mentions"))
     if isinstance(shortcode, int) and not isinstance(shortcode, bool):
@@ -58,11 +68,45 @@ def build_post(fields: Fields, *, post_id: str, shortcode: Any, account: Any, ta
                      else extract_hashtags(caption_text)),
         "mentions": (normalise_tags(given_mentions, MENTION_SIGILS) if given_mentions is not None
                      else extract_mentions(caption_text)),
+        "usertags": normalise_tags(usertags, MENTION_SIGILS),
         "like_count": fields.count(like_count, keys["like_count"]),
         "comment_count": fields.count(comment_count, keys["comment_count"]),
         "source_format": source_format,
         "source": fields.source,
     }
+
+
+def tagged_usernames(fields: Fields, entries: Any, key: str, *path: str) -> list[str]:
+    """Handles of a list of tagged-user entries, each holding the handle at `path` (GraphQL
+    `edges[].node.user.username`, mobile API `in[].user.username`, Apify `[].username`). An entry
+    without a string handle gets a bad_type reject and is skipped."""
+    out: list[str] = []
+    if entries is None:
+        return out
+    if not isinstance(entries, list):
+        fields.reject("bad_type", f"{key}: expected array, got {_type_name(entries)}")
+        return out
+    for position, entry in enumerate(entries):
+        where, handle, walked = f"{key}[{position}]", entry, 0
+        while walked < len(path) and isinstance(handle, dict):  # one reject, naming the first wrong step
+            where, handle, walked = f"{where}.{path[walked]}", handle.get(path[walked]), walked + 1
+        if walked < len(path) or not isinstance(handle, str):
+            wanted = "string handle" if walked == len(path) else "object"
+            fields.reject("bad_type", f"{where}: expected {wanted}, got {_type_name(handle)}")
+            continue
+        text = fields.text(handle, where)
+        if text:
+            out.append(text)
+    return out
+
+
+def flag(fields: Fields, value: Any, key: str) -> bool:
+    """An optional boolean: only JSON true is True; another type (e.g. the string "false", which
+    Python would take as truthy) is a bad_type reject and counts as False."""
+    if value is None or isinstance(value, bool):
+        return value is True
+    fields.reject("bad_type", f"{key}: expected boolean, got {_type_name(value)} {value!r}")
+    return False
 
 
 def first_present(*values: Any) -> Any:
@@ -78,14 +122,17 @@ def comment_author(fields: Fields, item: dict) -> Any:
 
 
 def parse_comments(fields: Fields, post_id: str, items: Any, key: str,
-                   replies_key: str | None) -> list[dict[str, Any]]:
+                   replies_key: str | None, known: set[str] | None = None) -> list[dict[str, Any]]:
     """comments.parquet rows for a post's comment list (replies nested under `replies_key`).
 
     A comment without a usable id or text is dropped with a `bad_comment` reject (its replies with
-    it, since they would point at no parent); repeated ids give `duplicate_comment`.
+    it, since they would point at no parent); repeated ids give `duplicate_comment`. Ids in
+    `known` (taken from another, overlapping list of the same post) are skipped as the same
+    comment; ids read here are added to it.
     """
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
+    known = set() if known is None else known
     if items is None:
         return rows
     if not isinstance(items, list):
@@ -113,18 +160,20 @@ def parse_comments(fields: Fields, post_id: str, items: Any, key: str,
                 fields.reject("duplicate_comment", f"{label}: comment id {comment_id} repeated", record=record)
                 continue
             seen.add(comment_id)
-            sub = Fields(fields.source, record, fields.bad_utf8)
-            rows.append({
-                "post_id": post_id,
-                "comment_id": comment_id,
-                "parent_id": parent,
-                "author": sub.text(comment_author(sub, item), f"{label}.author"),
-                "created_at": sub.optional_time(first_present(item.get("created_at"), item.get("timestamp"),
-                                                       item.get("created_time")), f"{label}.created_at"),
-                "text": sub.text(item["text"], f"{label}.text"),
-            })
-            fields.rejects.extend(sub.rejects)
-            fields.utf8_reported |= sub.utf8_reported
+            if comment_id not in known:  # else the same comment, read from the post's other list
+                known.add(comment_id)
+                sub = Fields(fields.source, record, fields.bad_utf8)
+                rows.append({
+                    "post_id": post_id,
+                    "comment_id": comment_id,
+                    "parent_id": parent,
+                    "author": sub.text(comment_author(sub, item), f"{label}.author"),
+                    "created_at": sub.optional_time(first_present(item.get("created_at"), item.get("timestamp"),
+                                                                  item.get("created_time")), f"{label}.created_at"),
+                    "text": nfkc(sub.text(item["text"], f"{label}.text")),
+                })
+                fields.rejects.extend(sub.rejects)
+                fields.utf8_reported |= sub.utf8_reported
             if replies_key and replies is not None:
                 if isinstance(replies, list):
                     walk(replies, comment_id, f"{label}.{replies_key}")

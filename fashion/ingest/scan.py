@@ -12,7 +12,7 @@ from fashion.ingest import exports, instaloader
 from fashion.ingest.folder import Folder
 from fashion.ingest.load import LoadError, Loaded, load_json
 from fashion.ingest.paths import DumpRoot
-from fashion.ingest.records import PostRecord, media_type_of
+from fashion.ingest.records import PostRecord, Skipped, media_type_of
 from fashion.ingest.rejects import Reject, RejectedRecord
 
 # Instaloader profile artefacts that are not posts: skipped (counted), not rejected.
@@ -24,14 +24,6 @@ PROFILE_FILE_NAMES = ("id",)
 class AnnotationExport:
     source: str       # relative to its dump root
     loaded: Loaded
-
-
-@dataclass(frozen=True)
-class Skipped:
-    """A file read and deliberately not ingested (profile metadata/picture, empty export)."""
-
-    source: str
-    why: str
 
 
 Event = PostRecord | RejectedRecord | Reject | AnnotationExport | Skipped
@@ -142,6 +134,9 @@ def _file(folder: Folder, name: str) -> Iterator[Event]:
             yield Skipped(source, "Instaloader profile metadata")
         else:
             yield instaloader.read_post(folder, name, loaded)
+        return
+    if exports.is_scraper_file(data):  # instagram-scraper's {"GraphImages": [...], ...}
+        yield from exports.read_scraper_file(folder, name, loaded)
         return
     kind = exports.array_format(data)
     if kind == "annotations":

@@ -1,4 +1,4 @@
-"""Hashtags and mentions from caption text (Unicode-aware, lower case, no sigil)."""
+"""Hashtags and mentions from caption text (Unicode-aware, NFKC, lower case, no sigil)."""
 from __future__ import annotations
 
 import unicodedata
@@ -6,6 +6,12 @@ from typing import Iterable
 
 HASH_SIGILS = "#\uff03"   # '#' and the full-width form Instagram also links
 MENTION_SIGILS = "@\uff20"
+
+
+def nfkc(text: str) -> str:
+    """NFKC form: decomposed accents compose, full-width and ligature forms fold, so the same
+    word typed two ways is one token downstream."""
+    return unicodedata.normalize("NFKC", text)
 
 
 def _is_tag_char(ch: str) -> bool:
@@ -18,6 +24,7 @@ def _is_word_char(ch: str) -> bool:
 
 
 def _extract(text: str, sigils: str, allow_dots: bool) -> list[str]:
+    text = nfkc(text)  # '＃' folds to '#'; composed letters keep a tag in one piece
     found: list[str] = []
     i, n, last_end = 0, len(text), -1
     while i < n:
@@ -52,7 +59,7 @@ def normalise_tags(values: Iterable[str], sigils: str) -> list[str]:
     """Tags given by an export's own field: sigil stripped, lower case, blanks and repeats dropped."""
     out = []
     for value in values:
-        word = value.strip().lstrip(sigils).strip().lower()
+        word = nfkc(value).strip().lstrip(sigils).strip().lower()
         if word:
             out.append(word)
     return list(dict.fromkeys(out))

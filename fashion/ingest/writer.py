@@ -17,9 +17,10 @@ STRINGS = pa.list_(pa.string())
 POSTS_SCHEMA = pa.schema([
     ("post_id", pa.string()), ("shortcode", pa.string()), ("account", pa.string()),
     ("taken_at", UTC_MICROS), ("caption", pa.string()), ("hashtags", STRINGS), ("mentions", STRINGS),
+    ("usertags", STRINGS),
     ("media", pa.list_(pa.struct([("path", pa.string()), ("type", pa.string())]))),
     ("like_count", pa.int64()), ("comment_count", pa.int64()),
-    ("source_format", pa.string()), ("source", pa.string()),
+    ("source_format", pa.string()), ("source", pa.string()), ("dump_root", pa.string()),
 ])
 COMMENTS_SCHEMA = pa.schema([
     ("post_id", pa.string()), ("comment_id", pa.string()), ("parent_id", pa.string()),
