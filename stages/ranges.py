@@ -24,8 +24,10 @@ def main() -> None:
         ranges = build_ranges(DEEPFASHION, InstagramVocab.from_ontology(load_ontology("ontology")),
                               TRUTH if TRUTH.is_file() else None, source, int(params["seed"]),
                               float(section(params, "images")["val_share"]))
-    except (DataError, OntologyError, ValueError) as exc:
+    except (DataError, OntologyError, ValueError) as exc:  # these name their file (or the param)
         raise SystemExit(f"ranges: {exc}") from None
+    except OSError as exc:
+        raise SystemExit(f"ranges: {exc.filename or DEEPFASHION}: {exc.strerror or exc}") from None
     write_json(OUT, ranges)
     for dataset, part in ranges.items():
         print(f"{dataset}: {len(part['categories'])} categories, {len(part['attributes'])} attributes")

@@ -145,6 +145,44 @@ def test_short_attribute_row_is_an_error(deepfashion):
         read_attr_img(path, len(ATTRIBUTES))
 
 
+@pytest.mark.parametrize("name, n_values", [("Anno/list_category_img.txt", 1), ("Anno/list_attr_img.txt", 5),
+                                           ("Anno/list_bbox.txt", 4), ("Eval/list_eval_partition.txt", 1)])
+@pytest.mark.parametrize("change", ["extra", "missing"])
+def test_per_image_row_with_wrong_field_count_names_file_line_and_counts(deepfashion, name, n_values, change):
+    path = deepfashion / name
+    lines = path.read_text().splitlines()
+    lines[3] = lines[3] + "  1" if change == "extra" else lines[3].rsplit(None, 1)[0]
+    path.write_text("\n".join(lines) + "\n")
+    found = n_values + 2 if change == "extra" else n_values
+    with pytest.raises(DataError, match=rf"{name.split('/')[1]}: line 4: expected an image name and {n_values} "
+                                        rf"value\(s\) \({n_values + 1} fields\), found {found} fields"):
+        load_deepfashion(deepfashion)
+
+
+def test_non_utf8_list_is_a_data_error_naming_file_and_line(deepfashion):
+    path = deepfashion / "Anno/list_attr_cloth.txt"
+    path.write_bytes(path.read_bytes().replace(b"chiffon", b"chiff\xe9n"))
+    with pytest.raises(DataError, match=r"list_attr_cloth.txt: line 5: not UTF-8 \(byte 0xe9\)"):
+        load_deepfashion(deepfashion)
+
+
+def test_rows_only_in_attribute_or_bbox_lists_are_reported(deepfashion, tmp_path):
+    for name, row in (("Anno/list_attr_img.txt", "img/B/img_99.jpg  1 -1 -1 -1 -1"),
+                      ("Anno/list_bbox.txt", "img/C/img_98.jpg  1 1 5 5"),
+                      ("Anno/list_bbox.txt", "img/B/img_99.jpg  1 1 5 5")):  # one reason per image
+        path = deepfashion / name
+        lines = path.read_text().splitlines()
+        write_list(path, lines[1], lines[2:] + [row])
+    data = load_deepfashion(deepfashion)
+    assert data.skipped == {"attributes_only": ["img/B/img_99.jpg"], "bbox_only": ["img/C/img_98.jpg"]}
+    assert len(data.records) == 12
+    _, summary = build(deepfashion, tmp_path / "out")
+    assert summary["images"] == 12
+    assert summary["excluded"] == {"attributes_only": 1, "bbox_only": 1}
+    assert {(e["image"], e["reason"]) for e in summary["excluded_items"]} == {
+        ("img/B/img_99.jpg", "attributes_only"), ("img/C/img_98.jpg", "bbox_only")}
+
+
 def test_images_without_partition_or_category_are_listed_as_skipped(deepfashion):
     partition = deepfashion / "Eval/list_eval_partition.txt"
     lines = partition.read_text().splitlines()
@@ -263,13 +301,48 @@ def test_oversized_images_are_excluded_before_decoding(deepfashion, tmp_path):
     assert summary["excluded_items"][0]["reason"] == "too_many_pixels"
 
 
-def test_image_paths_may_not_escape_the_dataset_root(deepfashion, tmp_path):
+@pytest.mark.parametrize("escape", ["../outside.jpg", "img/../../outside.jpg", "ABSOLUTE"])
+def test_image_paths_may_not_escape_the_dataset_root(deepfashion, tmp_path, escape):
     (tmp_path / "outside.jpg").write_bytes((deepfashion / image_name(2)).read_bytes())
-    for name in ("Anno/list_category_img.txt", "Anno/list_attr_img.txt", "Eval/list_eval_partition.txt"):
+    escape = str(tmp_path / "outside.jpg") if escape == "ABSOLUTE" else escape
+    for name in ("Anno/list_category_img.txt", "Anno/list_attr_img.txt", "Anno/list_bbox.txt",
+                 "Eval/list_eval_partition.txt"):
         path = deepfashion / name
-        path.write_text(path.read_text().replace(image_name(2), "../outside.jpg"))
+        path.write_text(path.read_text().replace(image_name(2), escape))
     _, summary = build(deepfashion, tmp_path / "out")
     assert summary["excluded"] == {"unsafe_path": 1}
+    assert summary["excluded_items"] == [{"image": escape, "reason": "unsafe_path", "detail": ""}]
+
+
+def test_safe_join_is_lexical():
+    from fashion.data.decode import safe_join
+
+    assert safe_join("root", "img/A/../B/x.jpg") == Path("root/img/B/x.jpg")
+    for bad in ("../x.jpg", "/etc/x.jpg", "img/../../x.jpg", "", ".", "img/.."):
+        assert safe_join("root", bad) is None, bad
+
+
+def test_symlinked_image_folder_is_used(deepfashion, tmp_path):
+    # img/ on another disk, linked into the dataset root: its images resolve outside the root.
+    (deepfashion / "img").rename(tmp_path / "other_disk")
+    (deepfashion / "img").symlink_to(tmp_path / "other_disk", target_is_directory=True)
+    _, summary = build(deepfashion, tmp_path / "out")
+    assert summary["excluded"] == {} and summary["images"] == 12
+    pixels = np.load(tmp_path / "out/deepfashion/images.npy")
+    assert np.abs(pixels[1].astype(int) - colour(2)).max() <= 8
+
+
+def test_deepfashion_pixels_are_used_as_stored_despite_exif_orientation(deepfashion, tmp_path):
+    # The bbox is in stored-pixel coordinates, so a rotation tag must not turn the picture first.
+    picture = Image.new("RGB", (64, 48), GREY)
+    picture.paste(RED, BOX)
+    exif = Image.Exif()
+    exif[0x0112] = 6  # shown rotated 90 degrees clockwise
+    picture.save(deepfashion / image_name(BOXED_IMAGE), quality=95, exif=exif.tobytes())
+    _, summary = build(deepfashion, tmp_path / "out")
+    assert summary["exif_transpose"] is False
+    cropped = np.load(tmp_path / "out/deepfashion/images.npy")[0].astype(int)
+    assert np.abs(cropped[1:-1, 1:-1] - RED).max() <= 30
 
 
 def test_two_decoder_processes_give_the_same_array(deepfashion, tmp_path, monkeypatch):
@@ -338,3 +411,52 @@ def test_ranges_and_images_commands(deepfashion, tmp_path, capsys):
                               str(deepfashion), "--out", str(tmp_path / "images")])
     assert args.func(args) == 1
     assert "list_bbox.txt: line 1: count says 3 rows but 0 follow" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- stage scripts
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def stage(name: str):
+    """stages/<name>.py as a module, run in-process."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(f"{name}_stage", REPO / "stages" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def make_repo(root: Path) -> Path:
+    """A repo root as the ranges/images stages see it: params.yaml, ontology/, data/raw/deepfashion."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "params.yaml").write_text("seed: 7\nranges:\n  instagram_source: ontology\nimages:\n  image_size: 8\n"
+                                      "  crop_bbox: true\n  instagram_center_width: 0.5\n  val_share: 0.2\n"
+                                      "  max_image_pixels: 40000000\n  workers: 1\n", encoding="utf-8")
+    (root / "ontology").symlink_to(REPO / "ontology", target_is_directory=True)
+    make_deepfashion(root / "data/raw/deepfashion")
+    return root
+
+
+@pytest.mark.parametrize("name", ["ranges", "images"])
+def test_stage_reports_a_non_utf8_list_in_one_line_naming_the_file(tmp_path, monkeypatch, name):
+    repo = make_repo(tmp_path / "repo")
+    monkeypatch.chdir(repo)
+    stage("ranges").main()  # ranges.json for the images stage, from the intact lists
+    path = repo / "data/raw/deepfashion/Anno/list_attr_cloth.txt"
+    path.write_bytes(path.read_bytes().replace(b"chiffon", b"chiff\xe9n"))
+    with pytest.raises(SystemExit) as exit_info:
+        stage(name).main()
+    message = str(exit_info.value.code)
+    assert message.startswith(f"{name}: data/raw/deepfashion/Anno/list_attr_cloth.txt: line 5: not UTF-8")
+    assert "\n" not in message
+
+
+def test_images_stage_names_an_unreadable_ranges_file(tmp_path, monkeypatch):
+    repo = make_repo(tmp_path / "repo")
+    monkeypatch.chdir(repo)
+    (repo / "data/processed").mkdir(parents=True)
+    (repo / "data/processed/ranges.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(SystemExit, match=r"^images: data/processed/ranges.json: Expecting property name"):
+        stage("images").main()

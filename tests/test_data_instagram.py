@@ -58,7 +58,8 @@ def colour(number: int) -> tuple[int, int, int]:
     return (40 + number * 15, 230 - number * 12, (number * 71) % 256)
 
 
-def make_instagram(tmp_path: Path) -> tuple[Path, pd.DataFrame, pd.DataFrame, dict[str, str]]:
+def make_instagram(tmp_path: Path, dump_root: str | None = None) -> tuple[Path, pd.DataFrame, pd.DataFrame, dict[str, str]]:
+    """Dump under tmp_path/instagram; posts.parquet's dump_root is `dump_root` (default: that folder, absolute)."""
     ids = post_ids()
     root = tmp_path / "instagram"
     (root / "anna").mkdir(parents=True)
@@ -85,7 +86,8 @@ def make_instagram(tmp_path: Path) -> tuple[Path, pd.DataFrame, pd.DataFrame, di
         rows.append({"post_id": ids[role], "media": media})
     media_type = pa.list_(pa.struct([("path", pa.string()), ("type", pa.string())]))
     posts_table = pa.table({"post_id": pa.array([r["post_id"] for r in rows]),
-                            "media": pa.array([r["media"] for r in rows], type=media_type)})
+                            "media": pa.array([r["media"] for r in rows], type=media_type),
+                            "dump_root": pa.array([dump_root or str(root)] * len(rows), type=pa.string())})
     pq.write_table(posts_table, tmp_path / "posts.parquet")
 
     items = []
@@ -103,9 +105,9 @@ def world(tmp_path):
 
 
 def build(world, tmp_path, source="truth"):
-    root, posts, truth, ids = world
+    _, posts, truth, _ = world
     section = instagram_ranges(VOCAB, truth, source, SEED, VAL_SHARE)
-    summary = build_instagram_images(posts, truth, root, section, tmp_path / "images/instagram",
+    summary = build_instagram_images(posts, truth, section, tmp_path / "images/instagram",
                                      ImageSettings(image_size=6, workers=1), SEED, VAL_SHARE)
     return section, summary
 
@@ -274,3 +276,138 @@ def test_first_image_media_skips_video_thumbnails():
                               {"path": "a/x_2.jpg", "type": image}]) == ("a/x_2.jpg", "")
     assert first_image_media([{"path": "a/x.jpg", "type": image}, {"path": "a/x.mp4", "type": video}]) == (None, "video")
     assert first_image_media([]) == (None, "no_image_media") and first_image_media(None) == (None, "no_image_media")
+
+
+# ---------------------------------------------------------------- dump roots, orientation, CLI
+
+def test_media_resolve_under_each_posts_own_dump_root(tmp_path, monkeypatch):
+    root, _, truth, ids = make_instagram(tmp_path)
+    # V* posts came from a second ingest PATH, given relative to the working directory.
+    moved = {ids[f"V{i}"] for i in range(3)}
+    table = pq.read_table(tmp_path / "posts.parquet").to_pandas()
+    for row in table.itertuples():
+        if row.post_id in moved:
+            relative = row.media[0]["path"]
+            (tmp_path / "second" / relative).parent.mkdir(parents=True, exist_ok=True)
+            (root / relative).rename(tmp_path / "second" / relative)
+    table["dump_root"] = [("second" if p in moved else str(root)) for p in table["post_id"]]
+    table.to_parquet(tmp_path / "posts.parquet")
+    monkeypatch.chdir(tmp_path)
+    summary = build((root, read_posts("posts.parquet"), truth, ids), tmp_path)[1]
+    assert summary["images"] == 12 and summary["excluded"] == {reason: 1 for reason in BAD.values()}
+    index = pd.read_parquet(tmp_path / "images/instagram/index.parquet")
+    pixels = np.load(tmp_path / "images/instagram/images.npy")
+    row = index.index[index["post_id"] == ids["V1"]][0]
+    assert np.abs(pixels[row].astype(int) - colour(GOOD.index("V1"))).max() <= 8
+
+
+def test_posts_without_dump_root_column_are_refused(tmp_path):
+    pq.write_table(pa.table({"post_id": ["1"], "media": [[{"path": "a.jpg", "type": "image"}]]}),
+                   tmp_path / "posts.parquet")
+    with pytest.raises(DataError, match=r"posts.parquet: columns: no dump_root column: this posts.parquet "
+                                        r"predates it .*rerun the ingest stage"):
+        read_posts(tmp_path / "posts.parquet")
+
+
+def test_unreadable_posts_parquet_is_a_data_error(tmp_path):
+    (tmp_path / "posts.parquet").write_bytes(b"not parquet")
+    with pytest.raises(DataError, match=r"posts.parquet: file: not a readable parquet file"):
+        read_posts(tmp_path / "posts.parquet")
+
+
+def sideways_photo(path: Path, size=(80, 40), orientation: int = 6) -> None:
+    """Stored landscape, left half red, right half blue; EXIF 6 shows it turned 90 degrees
+    clockwise: red on top, blue below."""
+    picture = Image.new("RGB", size, (0, 0, 255))
+    picture.paste((255, 0, 0), (0, 0, size[0] // 2, size[1]))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    picture.save(path, quality=95, exif=exif.tobytes())
+
+
+def test_instagram_photos_are_decoded_as_displayed(world, tmp_path):
+    root, posts, _, ids = world
+    t0 = posts.loc[posts["post_id"] == ids["T0"], "media"].iloc[0][0]["path"]
+    sideways_photo(root / t0)
+    _, summary = build(world, tmp_path)
+    assert summary["exif_transpose"] is True
+    index = pd.read_parquet(tmp_path / "images/instagram/index.parquet")
+    pixels = np.load(tmp_path / "images/instagram/images.npy")[index.index[index["post_id"] == ids["T0"]][0]]
+    assert np.abs(pixels[0].astype(int) - (255, 0, 0)).max() <= 40   # top row red
+    assert np.abs(pixels[-1].astype(int) - (0, 0, 255)).max() <= 40  # bottom row blue
+
+
+@pytest.mark.parametrize("size", [(80, 40), (1600, 800)])  # the larger one goes through JPEG draft decoding
+def test_centre_crop_applies_to_the_displayed_picture(tmp_path, size):
+    from fashion.data.decode import decode_image
+
+    sideways_photo(tmp_path / "p.jpg", size)
+    # shown 40 x 80 (portrait): the central half of its width still has red above blue
+    pixels = decode_image(tmp_path / "p.jpg", 8, None, center_width=0.5, exif_transpose=True).astype(int)
+    assert np.abs(pixels[:3] - (255, 0, 0)).max() <= 40 and np.abs(pixels[-3:] - (0, 0, 255)).max() <= 40
+    stored = decode_image(tmp_path / "p.jpg", 8, None, center_width=0.5).astype(int)
+    assert np.abs(stored[:, :3] - (255, 0, 0)).max() <= 40 and np.abs(stored[:, -3:] - (0, 0, 255)).max() <= 40
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_pixel_cap_holds_for_rotated_photos(tmp_path):
+    from fashion.data.decode import DecodeJob, decode_job
+
+    sideways_photo(tmp_path / "p.jpg", (80, 40))
+    pixels, reason, detail = decode_job((DecodeJob(str(tmp_path / "p.jpg"), None, 1.0, True), 8, 80 * 40 - 1))
+    assert pixels is None and reason == "too_many_pixels" and detail == f"80x40 > {80 * 40 - 1}"
+
+
+def test_images_command_keeps_the_stage_centre_width(world, tmp_path):
+    import argparse
+    import json
+
+    import yaml
+
+    from fashion.data.commands import register
+
+    root, posts, truth, ids = world
+    t0 = posts.loc[posts["post_id"] == ids["T0"], "media"].iloc[0][0]["path"]
+    picture = Image.new("RGB", (40, 20), (0, 0, 255))
+    picture.paste((255, 0, 0), (0, 0, 8, 20))  # red left fifth: outside the central half
+    picture.save(root / t0, quality=95)
+    section = instagram_ranges(VOCAB, truth, "truth", SEED, VAL_SHARE)
+    (tmp_path / "ranges.json").write_text(json.dumps({"instagram": section}))
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    args = parser.parse_args(["images", "--dataset", "instagram", "--ranges", str(tmp_path / "ranges.json"),
+                              "--posts", str(tmp_path / "posts.parquet"), "--truth", str(tmp_path / "truth.parquet"),
+                              "--out", str(tmp_path / "cli"), "--image-size", "6", "--seed", str(SEED),
+                              "--val-share", str(VAL_SHARE)])
+    params = yaml.safe_load((Path(__file__).resolve().parents[1] / "params.yaml").read_text())
+    assert args.instagram_center_width == params["images"]["instagram_center_width"]
+    assert args.func(args) == 0
+    cli = np.load(tmp_path / "cli/instagram/images.npy")
+    for share, same in ((params["images"]["instagram_center_width"], True), (1.0, False)):
+        build_instagram_images(posts, truth, section, tmp_path / f"lib{share}", ImageSettings(6, center_width=share),
+                               SEED, VAL_SHARE)
+        assert np.array_equal(cli, np.load(tmp_path / f"lib{share}/images.npy")) == same
+
+
+def test_images_stage_reads_media_under_the_ingest_path(tmp_path, monkeypatch):
+    import json
+    import shutil
+
+    from test_data_deepfashion import make_repo, stage
+
+    repo = make_repo(tmp_path / "repo")
+    # ingest was pointed at elsewhere/instagram (not data/raw/instagram): dump_root says so
+    make_instagram(repo / "elsewhere", dump_root="elsewhere/instagram")
+    (repo / "data/interim/ingest").mkdir(parents=True)
+    for name in ("posts.parquet", "truth.parquet"):
+        shutil.move(repo / "elsewhere" / name, repo / "data/interim/ingest" / name)
+    monkeypatch.chdir(repo)
+    ranges = build_ranges("data/raw/deepfashion", None, None, "truth", 7, 0.2)
+    ranges["instagram"] = instagram_ranges(VOCAB, read_truth("data/interim/ingest/truth.parquet", GROUPS),
+                                           "truth", 7, 0.2)
+    (repo / "data/processed").mkdir(parents=True)
+    (repo / "data/processed/ranges.json").write_text(json.dumps(ranges))
+    stage("images").main()
+    summary = json.loads((repo / "data/processed/images/instagram/summary.json").read_text())
+    assert summary["images"] == 12 and summary["center_width"] == 0.5
+    assert summary["excluded"] == {reason: 1 for reason in BAD.values()}

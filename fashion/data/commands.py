@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import time
@@ -38,8 +39,9 @@ def run_images(args: argparse.Namespace) -> int:
     from fashion.data.images import ImageSettings, build_deepfashion_images, build_instagram_images, read_posts
     from fashion.data.instagram import attribute_groups, read_truth
 
-    settings = ImageSettings(args.image_size, args.crop_bbox, args.max_pixels, args.workers)
     try:
+        settings = ImageSettings(args.image_size, args.crop_bbox, args.max_pixels, args.workers)
+        instagram = dataclasses.replace(settings, center_width=args.instagram_center_width)
         ranges = json.loads(Path(args.ranges).read_text(encoding="utf-8"))
         for dataset in args.dataset:
             if dataset not in ranges:
@@ -51,9 +53,8 @@ def run_images(args: argparse.Namespace) -> int:
             else:
                 section = ranges[dataset]
                 truth = read_truth(args.truth, attribute_groups(section["attributes"])) if args.truth else None
-                summary = build_instagram_images(read_posts(args.posts), truth, args.instagram_root, section,
-                                                 out_dir, settings, args.seed, args.val_share,
-                                                 str(args.posts), str(args.truth))
+                summary = build_instagram_images(read_posts(args.posts), truth, section, out_dir, instagram,
+                                                 args.seed, args.val_share, str(args.posts), str(args.truth))
             print(f"{dataset}: {summary['images']} images {summary['splits']}, excluded {summary['excluded']} "
                   f"({time.perf_counter() - started:.1f}s)")
     except (DataError, OSError, ValueError) as exc:
@@ -81,8 +82,8 @@ def register(subparsers) -> None:
     images.add_argument("--deepfashion", type=Path, default=Path("data/raw/deepfashion"))
     images.add_argument("--posts", type=Path, default=Path("data/interim/ingest/posts.parquet"))
     images.add_argument("--truth", type=Path, help="truth.parquet (Instagram labels); omit for unlabelled posts")
-    images.add_argument("--instagram-root", type=Path, default=Path("data/raw/instagram"),
-                        help="dump root that posts.parquet media paths are relative to")
+    images.add_argument("--instagram-center-width", type=float, default=0.5,
+                        help="Instagram: central share of the width kept (params images.instagram_center_width)")
     images.add_argument("--out", type=Path, default=Path("data/processed/images"))
     images.add_argument("--image-size", type=int, default=32)
     images.add_argument("--crop-bbox", action=argparse.BooleanOptionalAction, default=True)

@@ -1,8 +1,10 @@
 """Readers for the DeepFashion Category and Attribute Prediction Benchmark annotation lists.
 
 Every list file has the same frame: line 1 = row count, line 2 = header, then one row per line.
-Names may contain spaces and rows may carry trailing spaces, so fields are taken from the END of
-each row (the last token is the type / label / split) and the rest of the row is the name.
+Category and attribute names (the two *_cloth lists) may contain spaces and rows may carry
+trailing spaces, so there the last token is the type and the rest of the row is the name. Image
+names never contain whitespace, so per-image rows are split on whitespace and must have exactly
+the expected number of fields.
 """
 from __future__ import annotations
 
@@ -58,7 +60,14 @@ def _rows(path: Path) -> list[tuple[int, str]]:
     """(line number, row text) for every data row; checks the count line against the rows."""
     if not path.is_file():
         raise DataError(path, "file", "not found")
-    lines = path.read_text(encoding="utf-8").splitlines()
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise DataError(path, f"line {line}", f"not UTF-8 (byte 0x{data[exc.start]:02x}); "
+                                              "re-save the file as UTF-8") from None
+    lines = text.splitlines()
     if len(lines) < 2:
         raise DataError(path, "line 1", "expected a count line and a header line")
     try:
@@ -72,11 +81,21 @@ def _rows(path: Path) -> list[tuple[int, str]]:
 
 
 def _split_last(path: Path, number: int, line: str, n_fields: int) -> tuple[str, list[str]]:
-    """Split a row into (name, last n_fields tokens); the name keeps its inner spaces."""
+    """Split a *_cloth row into (name, last n_fields tokens); the name keeps its inner spaces."""
     parts = line.rsplit(None, n_fields)
     if len(parts) != n_fields + 1 or not parts[0].strip():
         raise DataError(path, f"line {number}", f"expected a name and {n_fields} field(s)")
     return parts[0].strip(), parts[1:]
+
+
+def _split_image_row(path: Path, number: int, line: str, n_fields: int) -> tuple[str, list[str]]:
+    """Split a per-image row into (image name, n_fields values); any other field count is an error
+    (an extra or missing value would otherwise shift into the name or the values)."""
+    parts = line.split()
+    if len(parts) != n_fields + 1:
+        raise DataError(path, f"line {number}", f"expected an image name and {n_fields} value(s) "
+                                                f"({n_fields + 1} fields), found {len(parts)} fields")
+    return parts[0], parts[1:]
 
 
 def _int(path: Path, number: int, text: str) -> int:
@@ -114,7 +133,7 @@ def read_category_img(path: str | Path) -> dict[str, int]:
     path = Path(path)
     out: dict[str, int] = {}
     for number, line in _rows(path):
-        image, (label,) = _split_last(path, number, line, 1)
+        image, (label,) = _split_image_row(path, number, line, 1)
         _unique(path, number, out, image)
         out[image] = _int(path, number, label)
     return out
@@ -125,7 +144,7 @@ def read_attr_img(path: str | Path, n_attributes: int) -> dict[str, tuple[int, .
     path = Path(path)
     out: dict[str, tuple[int, ...]] = {}
     for number, line in _rows(path):
-        image, values = _split_last(path, number, line, n_attributes)
+        image, values = _split_image_row(path, number, line, n_attributes)
         try:
             vector = np.array(values, dtype=np.int64)  # [n_attributes]
         except ValueError:
@@ -141,7 +160,7 @@ def read_bbox(path: str | Path) -> dict[str, tuple[int, int, int, int]]:
     path = Path(path)
     out: dict[str, tuple[int, int, int, int]] = {}
     for number, line in _rows(path):
-        image, coords = _split_last(path, number, line, 4)
+        image, coords = _split_image_row(path, number, line, 4)
         x1, y1, x2, y2 = (_int(path, number, c) for c in coords)
         _unique(path, number, out, image)
         out[image] = (x1, y1, x2, y2)
@@ -153,7 +172,7 @@ def read_partition(path: str | Path) -> dict[str, str]:
     path = Path(path)
     out: dict[str, str] = {}
     for number, line in _rows(path):
-        image, (status,) = _split_last(path, number, line, 1)
+        image, (status,) = _split_image_row(path, number, line, 1)
         if status not in SPLIT_OF_STATUS:
             raise DataError(path, f"line {number}", f"evaluation status must be train/val/test, got {status!r}")
         _unique(path, number, out, image)
@@ -165,7 +184,9 @@ def load_deepfashion(root: str | Path, with_bbox: bool = True) -> DeepFashionDat
     """Join the annotation lists into one record per partitioned image (partition-file order).
 
     Images missing a category or attribute row, or absent from the partition file, are kept out
-    and listed in `skipped` by reason. A missing bbox row leaves `bbox` None (whole image used).
+    and listed in `skipped` by reason, one reason per image: no_category, no_attributes,
+    no_partition (has a category row), attributes_only / bbox_only (only in list_attr_img /
+    list_bbox). A missing bbox row leaves `bbox` None (whole image used).
     """
     root = Path(root)
     categories = read_category_cloth(root / CATEGORY_CLOTH)
@@ -193,4 +214,12 @@ def load_deepfashion(root: str | Path, with_bbox: bool = True) -> DeepFashionDat
     unpartitioned = [image for image in category_of if image not in partition]
     if unpartitioned:
         skipped["no_partition"] = unpartitioned
+    # Rows of images that neither the partition nor the category list names: reported, not lost.
+    listed = partition.keys() | category_of.keys()
+    attributes_only = [image for image in attributes_of if image not in listed]
+    if attributes_only:
+        skipped["attributes_only"] = attributes_only
+    bbox_only = [image for image in bbox_of if image not in listed and image not in attributes_of]
+    if bbox_only:
+        skipped["bbox_only"] = bbox_only
     return DeepFashionData(categories, attributes, records, skipped)

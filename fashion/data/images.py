@@ -130,10 +130,12 @@ def _int_lists(values: Iterable) -> pa.Array:
 
 
 def _write_outputs(dataset: str, candidates: list[Candidate], out_dir: Path, settings: ImageSettings,
-                   excluded: list[dict], extra_summary: dict, extra_types: dict[str, pa.DataType]) -> dict:
+                   excluded: list[dict], extra_summary: dict, extra_types: dict[str, pa.DataType],
+                   exif_transpose: bool = False) -> dict:
     """Order train-then-val, decode, write images.npy / index.parquet / summary.json."""
     ordered = [c for c in candidates if c.split == TRAIN] + [c for c in candidates if c.split == VAL]
-    jobs = [DecodeJob(c.path, c.bbox if settings.crop_bbox else None, settings.center_width) for c in ordered]
+    jobs = [DecodeJob(c.path, c.bbox if settings.crop_bbox else None, settings.center_width, exif_transpose)
+            for c in ordered]
     kept, failed = write_image_array(jobs, out_dir / IMAGES_FILE, settings, desc=f"{dataset} images")
     rows = [ordered[i] for i in kept]
     for position, reason, detail in failed:
@@ -157,6 +159,7 @@ def _write_outputs(dataset: str, candidates: list[Candidate], out_dir: Path, set
         "image_size": settings.image_size,
         "crop_bbox": settings.crop_bbox,
         "center_width": settings.center_width,
+        "exif_transpose": exif_transpose,
         "images": len(rows),
         "splits": dict(Counter(c.split for c in rows)),
         "excluded": dict(sorted(Counter(e["reason"] for e in excluded).items())),
@@ -172,6 +175,7 @@ def _write_outputs(dataset: str, candidates: list[Candidate], out_dir: Path, set
 def build_deepfashion_images(root: str | os.PathLike, ranges_section: dict, out_dir: str | os.PathLike,
                              settings: ImageSettings) -> dict:
     """DeepFashion split from its partition file: train -> train, val and test -> val.
+    Pixels are used as stored (no EXIF rotation): the bboxes are in stored-pixel coordinates.
 
     Labels are indices into ranges.json's DeepFashion vocabularies; positive attributes outside
     that vocabulary (never seen in training) are dropped and counted. -> summary dict.
@@ -205,15 +209,27 @@ def build_deepfashion_images(root: str | os.PathLike, ranges_section: dict, out_
 
 
 def read_posts(path: str | os.PathLike) -> pd.DataFrame:
-    """post_id and media columns of posts.parquet (contract columns checked)."""
+    """post_id, media and dump_root columns of posts.parquet (contract columns checked).
+
+    dump_root is the ingest PATH a post came from; its media paths are relative to it.
+    """
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "file", "not found")
-    posts = pd.read_parquet(path)
+    try:
+        posts = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # pyarrow's errors are OSError / ValueError subclasses
+        raise DataError(path, "file", f"not a readable parquet file ({type(exc).__name__}: {exc})") from None
     missing = [c for c in ("post_id", "media") if c not in posts.columns]
     if missing:
         raise DataError(path, "columns", f"missing {missing}")
-    return posts[["post_id", "media"]].assign(post_id=posts["post_id"].astype(str))
+    if "dump_root" not in posts.columns:
+        raise DataError(path, "columns", "no dump_root column: this posts.parquet predates it "
+                                         "(media paths need their dump root); rerun the ingest stage")
+    for post_id, root in zip(posts["post_id"], posts["dump_root"]):
+        if not isinstance(root, str) or not root:
+            raise DataError(path, f"post {post_id}", f"dump_root must be a non-empty string, got {root!r}")
+    return posts[["post_id", "media", "dump_root"]].assign(post_id=posts["post_id"].astype(str))
 
 
 def _stem(path: str) -> str:
@@ -235,11 +251,12 @@ def first_image_media(media) -> tuple[str | None, str]:
     return None, "video" if video_stems else "no_image_media"
 
 
-def build_instagram_images(posts: pd.DataFrame, truth: pd.DataFrame | None, dump_root: str | os.PathLike,
-                           ranges_section: dict, out_dir: str | os.PathLike, settings: ImageSettings,
-                           seed: int, val_share: float, posts_name: str = "posts.parquet",
-                           truth_name: str = "truth.parquet") -> dict:
-    """One image per post: its first image media (paths relative to dump_root).
+def build_instagram_images(posts: pd.DataFrame, truth: pd.DataFrame | None, ranges_section: dict,
+                           out_dir: str | os.PathLike, settings: ImageSettings, seed: int, val_share: float,
+                           posts_name: str = "posts.parquet", truth_name: str = "truth.parquet") -> dict:
+    """One image per post: its first image media, a path relative to the post's `dump_root`
+    (itself relative to the working directory unless absolute), decoded as displayed (EXIF
+    Orientation applied: phone photos are often stored sideways).
 
     Split by fashion.data.split.post_split(post id, seed, val_share) (the ranges stage's split); truth labels (indices into ranges.json's
     Instagram vocabularies) with `annotated` False for posts without truth items. -> summary dict.
@@ -258,7 +275,7 @@ def build_instagram_images(posts: pd.DataFrame, truth: pd.DataFrame | None, dump
     for post in posts.sort_values("post_id", kind="stable").itertuples(index=False):
         post_id = str(post.post_id)
         relative, reason = first_image_media(post.media)
-        path = safe_join(dump_root, relative) if relative else None
+        path = safe_join(post.dump_root, relative) if relative else None
         if relative and path is None:
             reason = "unsafe_path"
         if path is None:
@@ -270,4 +287,4 @@ def build_instagram_images(posts: pd.DataFrame, truth: pd.DataFrame | None, dump
     known = set(posts["post_id"].astype(str))
     extra = {"truth_posts_without_post": sorted(p for p in labels if p not in known)}
     return _write_outputs("instagram", candidates, out_dir, settings, excluded, extra,
-                          {"post_id": pa.string(), "annotated": pa.bool_()})
+                          {"post_id": pa.string(), "annotated": pa.bool_()}, exif_transpose=True)

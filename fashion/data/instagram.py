@@ -54,7 +54,10 @@ def read_truth(path: str | Path, groups: list[str]) -> pd.DataFrame:
     path = Path(path)
     if not path.is_file():
         raise DataError(path, "file", "not found")
-    truth = pd.read_parquet(path)
+    try:
+        truth = pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # pyarrow's errors are OSError / ValueError subclasses
+        raise DataError(path, "file", f"not a readable parquet file ({type(exc).__name__}: {exc})") from None
     required = ["post_id", "item", "category", "subcategory", *groups]
     missing = [c for c in required if c not in truth.columns]
     if missing:
