@@ -85,3 +85,18 @@ def test_annotate_without_vectors_says_which_stage(tmp_path, capsys):
     code = main(["annotate", "--caption", "wool coat", "--vectors", str(tmp_path / "missing.kv"), "--json"])
     assert code == 1
     assert "embed stage" in capsys.readouterr().err
+
+
+def test_annotate_does_not_count_a_caption_hashtag_twice(workdir, capsys):
+    def run(*tags):
+        args = ["annotate", "--caption", "Love my #wool-coat", "--vectors", str(workdir / "vectors.kv"), "--json"]
+        for tag in tags:
+            args += ["--hashtag", tag]
+        assert main(args) == 0
+        return json.loads(capsys.readouterr().out)
+
+    alone = run()
+    assert alone["materials"][0]["term"] == "wool"
+    # "wool" is how an extractor stopping at '-' reads the caption's tag: already counted
+    assert run("#wool", "＃Wool") == alone
+    assert run("#silk")["materials"] != alone["materials"]

@@ -213,3 +213,143 @@ def test_viterbi_finds_the_best_split_of_an_exhaustive_search():
         best = max(score([text[a:b] for a, b in zip((0, *cuts), (*cuts, len(text)))])
                    for r in range(len(text)) for cuts in itertools.combinations(range(1, len(text)), r))
         assert score(seg.split(text)) == pytest.approx(best)
+
+
+# -- Unicode forms -------------------------------------------------------------------------------
+def _nfd(text: str) -> str:
+    import unicodedata
+
+    return unicodedata.normalize("NFD", text)
+
+
+@pytest.mark.parametrize("text", ["min nya klänning och väska", "#klänning #crème", "Röcke und Kleider #röcke"])
+def test_decomposed_text_normalises_like_composed(normalizer, text):
+    composed, decomposed = normalizer.normalize(text), normalizer.normalize(_nfd(text))
+    assert decomposed == composed
+    assert composed.tokens or composed.segmented
+
+
+def test_decomposed_swedish_is_translated(normalizer):
+    out = normalizer.normalize(_nfd("min nya klänning och väska"))
+    assert out.lang == "sv" and out.tokens == ["ny", "dress", "bag"]
+
+
+def test_full_width_letters_and_hash_fold(normalizer):
+    out = normalizer.normalize("ｄｒｅｓｓ ｓｈｏｅｓ ＃ｒｅｄｓｈｏｅｓ")
+    assert out.lang == "en" and out.tokens == ["dress", "shoe"]
+    assert out.hashtags == ["redshoes"] and out.segmented == ["red", "shoe"]
+
+
+def test_segmenter_clean_keeps_combining_marks():
+    from fashion.text.segment import HashtagSegmenter
+
+    assert HashtagSegmenter.clean(_nfd("Klänning")) == "klänning"   # composed again, not "klanning"
+    assert HashtagSegmenter.clean("साड़ी!") == "साड़ी"               # Devanagari vowel signs and nukta kept
+    assert HashtagSegmenter.clean("#red-shoes_2") == "redshoes2"
+
+
+def test_non_latin_hashtags_keep_their_vowel_signs(normalizer):
+    out = normalizer.normalize("#साड़ी #kurta")
+    assert out.hashtags[0] == "साड़ी" and out.segmented[0] == "साड़ी"
+
+
+def test_count_words_composes_decomposed_words():
+    assert count_words(pa.array([_nfd("klänning och väska")])) == {"klänning": 1, "och": 1, "väska": 1}
+
+
+# -- post-level hashtags against the caption's --------------------------------------------------
+@pytest.mark.parametrize("a, b", [("red-shoes", "red"), ("Red", "red"), ("＃ｒｅｄ", "red"),
+                                  ("loooooove", "looove"), (_nfd("crème"), "crème"), ("साड़ी", "साड़ी")])
+def test_tag_key_compares_extractors(a, b):
+    from fashion.text.normalize import tag_key
+
+    assert tag_key(a) == tag_key(b)
+
+
+def test_tag_key_keeps_different_tags_apart():
+    from fashion.text.normalize import tag_key
+
+    assert len({tag_key(t) for t in ["redshoes", "red", "shoes", "red_shoes", "ootd2018", "ootd"]}) == 6
+
+
+def test_caption_hashtags_are_not_added_again(tmp_path, ontology):
+    # posts.parquet's list as an extractor stopping at '-' and keeping repeats gives it
+    caption = "Love my #red-shoes today ＃ootd #loooove"
+    _write(tmp_path, [("p1", caption, ["red", "ootd", "loooove", "summer"])], [("p1", "c1", "nice")])
+    out = tmp_path / "tokens.parquet"
+    normalize_corpus(tmp_path / "posts.parquet", tmp_path / "comments.parquet", out, ontology,
+                     NormalizeConfig(workers=1), progress=False)
+    rows = pq.read_table(out).to_pylist()
+    assert [r["field"] for r in rows] == ["caption", "hashtags", "comment"]
+    assert rows[0]["hashtags"] == ["red-shoes", "ootd", "looove"]
+    assert rows[1]["hashtags"] == ["summer"] and rows[1]["segmented"] == ["summer"]
+
+
+# -- user tags -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("name, words", [
+    ("zara_official", ("zara", "official")),
+    ("mango.girl", ("mango", "girl")),
+    ("ralphlauren", ("ralph", "lauren")),     # segmented like a hashtag
+    ("anna_b_1990", ("anna",)),               # digits split; one-letter pieces go like in text
+    ("the.dress.edit", ("dress", "edit")),    # stop words go
+    ("zara", ()),                             # one word: the handle itself counts, not twice
+])
+def test_username_words(normalizer, name, words):
+    assert normalizer.username_words(name) == words
+
+
+def _write_with_usertags(tmp_path, posts, comments):
+    pq.write_table(pa.table({"post_id": [p[0] for p in posts], "caption": [p[1] for p in posts],
+                             "hashtags": [p[2] for p in posts],
+                             "usertags": pa.array([p[3] for p in posts], pa.list_(pa.string()))}),
+                   tmp_path / "posts.parquet")
+    pq.write_table(pa.table({"post_id": [c[0] for c in comments], "comment_id": [c[1] for c in comments],
+                             "text": [c[2] for c in comments]}), tmp_path / "comments.parquet")
+
+
+def test_usertags_rows(tmp_path, ontology):
+    posts = [("p1", "Ny klänning idag", [], ["zara_official", "mango.girl", "zara_official", "anna"]),
+             ("p2", "hello", [], []), ("p3", None, ["silkdress"], None)]
+    _write_with_usertags(tmp_path, posts, [("p1", "c1", "love it"), ("p2", "c2", "nice")])
+    tables = []
+    for workers in (1, 2):
+        out = tmp_path / f"tokens-{workers}.parquet"
+        normalize_corpus(tmp_path / "posts.parquet", tmp_path / "comments.parquet", out, ontology,
+                         NormalizeConfig(workers=workers, chunk_texts=1), progress=False)
+        tables.append(pq.read_table(out))
+    assert tables[0].equals(tables[1])
+    rows = tables[0].to_pylist()
+    assert [(r["post_id"], r["field"], r["text_id"]) for r in rows] == [
+        ("p1", "caption", "p1/caption"), ("p1", "usertags", "p1/usertags"), ("p1", "comment", "c1"),
+        ("p2", "caption", "p2/caption"), ("p2", "comment", "c2"), ("p3", "hashtags", "p3/hashtags")]
+    tags = rows[1]
+    assert tags["handles"] == ["zara_official", "mango.girl", "anna"] and tags["tokens"] == []
+    assert tags["segmented"] == ["zara", "official", "mango", "girl"] and tags["lang"] == "sv"
+
+
+def test_usertags_reach_the_ranker_once_per_word(tmp_path, ontology):
+    from fashion.text.lexicon import Lexicon
+    from fashion.text.posts import iter_post_tables
+    from fashion.text.rank import Occurrences, RankConfig
+    from fashion.text.terms import TermSpace
+
+    _write_with_usertags(tmp_path, [("p1", "Out today", [], ["zara_official", "mango"])], [("p1", "c1", "wow")])
+    out = tmp_path / "tokens.parquet"
+    normalize_corpus(tmp_path / "posts.parquet", tmp_path / "comments.parquet", out, ontology,
+                     NormalizeConfig(workers=1), progress=False)
+    config = RankConfig(usertags_weight=1.5)
+    terms = TermSpace.build(ontology, Lexicon.from_ontology(ontology))
+    table = next(iter(iter_post_tables(out, 10, batch_rows=100)))
+    occ, _ = Occurrences.from_table(table, config, terms)
+    got = sorted((occ.tokens[t], w) for t, w in zip(occ.token.tolist(), occ.weight.tolist()))
+    assert got == [("mango", 1.5), ("official", 1.5), ("today", 2.0), ("wow", 1.0), ("zara", 1.5),
+                   ("zara_official", 1.5)]
+
+
+def test_posts_without_usertags_column_say_to_rerun_ingest(tmp_path, ontology, capsys):
+    _write(tmp_path, [("p1", "hello", [])], [("p1", "c1", "wow")])
+    normalize_corpus(tmp_path / "posts.parquet", tmp_path / "comments.parquet", tmp_path / "t.parquet", ontology,
+                     NormalizeConfig(workers=1), progress=False)
+    err = capsys.readouterr().err
+    assert "posts.parquet: no usertags column" in err and "rerun ingest" in err
+    assert [r["field"] for r in pq.read_table(tmp_path / "t.parquet").to_pylist()] == ["caption", "comment"]

@@ -9,7 +9,7 @@ import pytest
 from gensim.models import KeyedVectors
 
 from fashion.text.levenshtein import _python_distance, close_pairs, distances
-from fashion.text.lexicon import Lexicon
+from fashion.text.lexicon import Lexicon, is_dictionary_word
 from fashion.text.posts import PostText
 from fashion.text.rank import (BASELINE, Embedding, Occurrences, RankConfig, Ranker, post_occurrences, top_k)
 from fashion.text.terms import TermSpace
@@ -121,6 +121,54 @@ def test_out_of_vocabulary_falls_back_to_edit_distance(kv):
     assert out == {"brands": [("zara", pytest.approx(2.0 / (1 + (2 * 1) ** 2) * (1 + 0.8)), pytest.approx(100.0))]}
 
 
+FUZZY_ONTOLOGY = TinyOntology(
+    {"categories": {"coats": ("coat",), "dresses": ("dress",)},
+     "brands": {"lole": ("lole",), "bench": ("bench",), "kio": ("kio",), "lino": ("120% lino",),
+                "adidas": ("adidas",), "gucci": ("gucci",), "balenciaga": ("balenciaga",)}}, {})
+
+
+@pytest.mark.parametrize("tokens", [["love"], ["beach"], ["cat", "sofa"], ["ins", "kino"], ["kiso"]])
+def test_words_are_not_taken_for_misspelt_terms(tokens):
+    # love/beach have vectors, cat/kino/kiso none; brand terms none: every pair is 1 edit
+    # (within max_edit_ratio), but a dictionary word or a short token is no misspelling
+    vecs = tiny_vectors({"coat": (1, 0, 0), "dress": (0, 1, 0), "love": (0, 0, 1), "beach": (0.3, 0.3, 0.9)},
+                        {"coat": 1.0, "dress": 1.0, "love": 1.0, "beach": 1.0})
+    r = Ranker(TermSpace.build(FUZZY_ONTOLOGY, Lexicon()), RankConfig(), Embedding(vecs))
+    assert labels(r, PostText("p", [("caption", tokens, [], [])])) == {}
+    # the paper's baseline stays plain edit distance
+    assert "brands" in labels(Ranker(r.terms, RankConfig(), None, formula=BASELINE),
+                              PostText("p", [("caption", ["love", "beach", "kino"], [], [])]))
+
+
+@pytest.mark.parametrize("token, brand", [("addidas", "adidas"), ("guccii", "gucci"), ("balenciga", "balenciaga")])
+def test_misspelt_long_names_still_match(kv, token, brand):
+    r = Ranker(TermSpace.build(FUZZY_ONTOLOGY, Lexicon()), RankConfig(), Embedding(kv))
+    assert [t for t, _, _ in labels(r, PostText("p", [("caption", [token], [], [])]))["brands"]] == [brand]
+
+
+def test_dictionary_words_in_every_supported_language():
+    for word in ("love", "beach", "sofa", "birthday", "kino", "ins", "klänning", "robe", "bolso"):
+        assert is_dictionary_word(word), word
+    for word in ("addidas", "guccii", "balenciga", "zarra", "ootd"):
+        assert not is_dictionary_word(word), word
+
+
+def test_real_sentences_get_no_brand_from_one_edit(kv):
+    from fashion.ontology import load_ontology
+    from fashion.text.normalize import TextNormalizer
+
+    ontology = load_ontology("ontology")
+    normalizer = TextNormalizer.from_ontology(ontology)
+    # no word has a vector here: every token is string-matched against every ontology term
+    r = Ranker(TermSpace.build(ontology, normalizer.lexicon), RankConfig(), Embedding(kv))
+    for text in ("Happy birthday mom! Love you so much", "Beautiful sunset at the beach with my friends",
+                 "My cat is sleeping on the sofa", "Ich gehe heute mit meinen Freunden ins Kino"):
+        out = labels(r, PostText("p", [("caption", normalizer.normalize(text).tokens, [], [])]))
+        assert "brands" not in out and "categories" not in out, (text, out)
+    out = labels(r, PostText("p", [("caption", normalizer.normalize("my new addidas sneakers").tokens, [], [])]))
+    assert out["brands"][0][0] == "adidas"
+
+
 def test_edit_distance_baseline(kv):
     post = PostText("p", [("caption", ["jacket", "wol"], [], []), ("comment", ["zara"], [], [])])
     out = labels(ranker(kv, BASELINE), post)
@@ -175,6 +223,8 @@ def _naive(r: Ranker, post: PostText, kv) -> np.ndarray:
             else:
                 lev = _python_distance(tok, term)
                 if lev > int(cfg.max_edit_ratio * max(len(tok), len(term))):
+                    continue
+                if lev and r.formula != BASELINE and (len(tok) < cfg.min_fuzzy_len or is_dictionary_word(tok)):
                     continue
                 sim = 1 - lev / max(len(tok), len(term), 1)
                 if r.formula == "multiplicative":

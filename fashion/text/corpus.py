@@ -15,6 +15,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import sys
 import time
+import unicodedata
 from collections import Counter, deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from tqdm import tqdm
 
 from fashion.io import atomic_path
 from fashion.text.lexicon import preload
-from fashion.text.normalize import NormalizeConfig, NormalizedText, TextNormalizer
+from fashion.text.normalize import NormalizeConfig, NormalizedText, TextNormalizer, tag_key
 
 TOKENS_SCHEMA = pa.schema([
     ("post_id", pa.string()),
@@ -71,7 +72,7 @@ def count_words(texts: pa.Array | pa.ChunkedArray) -> Counter:
     counts: Counter = Counter()
     if len(texts) == 0:
         return counts
-    lower = pc.utf8_lower(pc.fill_null(texts, ""))
+    lower = pc.utf8_lower(pc.utf8_normalize(pc.fill_null(texts, ""), "NFKC"))  # as TextNormalizer.prepare
     plain = pc.replace_substring_regex(lower, _NON_WORDS, " ")
     words = pc.list_flatten(pc.split_pattern_regex(plain, r"[^\p{L}]+"))
     words = pc.filter(words, pc.greater(pc.utf8_length(words), 1))
@@ -85,7 +86,11 @@ def count_words(texts: pa.Array | pa.ChunkedArray) -> Counter:
 # -- reading in post order -------------------------------------------------------------------
 def _post_table(posts_path: Path) -> pa.Table:
     pf = _require(posts_path, ("post_id", "caption", "hashtags"))
-    cols = ["post_id", "caption", "hashtags"] + (["usertags"] if "usertags" in pf.schema_arrow.names else [])
+    has_usertags = "usertags" in pf.schema_arrow.names
+    if not has_usertags:  # older ingest output: still usable, but user tags are lost
+        print(f"{posts_path}: no usertags column, so no usertags rows; rerun ingest to get them",
+              file=sys.stderr)
+    cols = ["post_id", "caption", "hashtags"] + (["usertags"] if has_usertags else [])
     table = pf.read(columns=cols)
     if table.column("post_id").null_count:
         raise CorpusError(f"{posts_path}: {table.column('post_id').null_count} post(s) without post_id")
@@ -143,21 +148,28 @@ def _normalize_chunk(texts: list[str]) -> list[NormalizedText]:
 
 def _tag_row(normalizer: TextNormalizer, field: str, tags: tuple[str, ...], caption: NormalizedText | None
              ) -> NormalizedText | None:
-    """Rows built from tag lists: post hashtags missing from the caption, or user tags."""
+    """Rows built from tag lists: post hashtags missing from the caption, or user tags.
+
+    A post hashtag is in the caption when its ``tag_key`` is that of a caption hashtag: the
+    post's list may come from another extractor ("#red-shoes" -> "red", tokens keep
+    "red-shoes"), and its words are then already in the caption's ``segmented``.
+    User tags keep the names as ``handles`` and put the words of split names in ``segmented``
+    (normalised in the caption's language)."""
+    lang = caption.lang if caption is not None else "en"
     if field == "hashtags":
-        seen = set(caption.hashtags) if caption is not None else set()
-        extra = [t.lower().lstrip("#") for t in tags]
-        extra = [t for t in dict.fromkeys(extra) if t and t not in seen]
+        seen = {tag_key(t) for t in caption.hashtags} if caption is not None else set()
+        extra = [unicodedata.normalize("NFKC", t).lower().lstrip("#") for t in tags]
+        extra = [t for t in dict.fromkeys(extra) if t and tag_key(t) not in seen]
         if not extra:
             return None
-        lang = caption.lang if caption is not None else "en"
         words = normalizer.normalize_hashtags(extra, lang)
         return NormalizedText(lang, [], extra, words, [], [])
-    names = [t.lower().lstrip("@") for t in tags]
-    names = [t for t in names if t]
+    names = [unicodedata.normalize("NFKC", t).lower().lstrip("@") for t in tags]
+    names = [t for t in dict.fromkeys(names) if t]
     if not names:
         return None
-    return NormalizedText("und", names, [], [], [], names)
+    words = [w for name in names for w in normalizer.username_words(name, lang)]
+    return NormalizedText(lang, [], [], words, [], names)
 
 
 @dataclass

@@ -11,6 +11,7 @@ import gzip
 import importlib.util
 import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -83,6 +84,25 @@ def lookup_lemma(lang: str, word: str) -> str | None:
     return lemma.lower() if lemma is not None else None
 
 
+@lru_cache(maxsize=None)
+def _lemma_values(lang: str) -> frozenset[str]:
+    """Lower-case lemmas of ``lang``'s lookup table (base forms are values, not keys: "love")."""
+    out: set[str] = set()
+    for value in lemma_table(lang).values():
+        if isinstance(value, list):
+            out.update(v.lower() for v in value)
+        else:
+            out.add(value.lower())
+    return frozenset(out)
+
+
+def is_dictionary_word(word: str, languages=LANGUAGES) -> bool:
+    """True when a lower-case word is a form or lemma in a lookup table, or a stop word, of any
+    of ``languages``: a real word, so never a misspelling of something else ("love", "kino")."""
+    return any(word in stop_words(lang) or lookup_lemma(lang, word) is not None or word in _lemma_values(lang)
+               for lang in languages)
+
+
 def preload(languages=LANGUAGES) -> None:
     """Load every lemma table and stop list now (before fork(), so workers share them)."""
     for lang in languages:
@@ -91,8 +111,8 @@ def preload(languages=LANGUAGES) -> None:
 
 
 def split_words(phrase: str) -> list[str]:
-    """Lower-case words of an ontology phrase (spaces/underscores separate words)."""
-    return [w for w in _WORD_SPLIT.split(phrase.lower().strip()) if w]
+    """Lower-case NFKC words of an ontology phrase (spaces/underscores separate words)."""
+    return [w for w in _WORD_SPLIT.split(unicodedata.normalize("NFKC", phrase).lower().strip()) if w]
 
 
 def ontology_phrases(ontology) -> list[str]:

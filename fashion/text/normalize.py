@@ -1,6 +1,6 @@
 """Normalise one text: tokens (lemmas, stop words out, translated), hashtags, emojis, handles.
 
-Per text: lower case, URLs dropped, NLTK TweetTokenizer(reduce_len=True); "#tags" and "@handles"
+Per text: NFKC (decomposed accents compose, full-width forms fold), lower case, URLs dropped, NLTK TweetTokenizer(reduce_len=True); "#tags" and "@handles"
 pulled out; emojis recognised with the emoji package and mapped to item words through
 ontology.emoji; the language detected offline; words lemmatised, stop words dropped and
 foreign ontology words translated (fashion.text.lexicon); hashtags segmented with the taught
@@ -14,6 +14,7 @@ dict lookup cached per word, hashtag or emoji.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable, Mapping, NamedTuple, Sequence
 
@@ -30,6 +31,18 @@ _URL_RE = re.compile(r"(?:https?://|www\.)\S+")
 _EMOJI_JOINERS = ("\ufe0f", "\u200d", "\u20e3")  # variation selector, zero-width joiner, keycap
 _SKIN_TONES = frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
 _JOINER_RE = re.compile("[\ufe0f\u200d\u20e3\U0001F3FB-\U0001F3FF]")
+_LENGTHENED_RE = re.compile(r"(.)\1{2,}")  # TweetTokenizer(reduce_len=True) keeps 3 of a run
+
+
+def tag_key(tag: str) -> str:
+    """Comparable form of a hashtag whichever extractor found it: NFKC, lower case, runs cut to
+    3 as the tokenizer does, up to the first character that is no letter, digit, mark or '_'
+    (the tokenizer keeps "#red-shoes" whole, an extractor stopping at '-' gives "red")."""
+    tag = _LENGTHENED_RE.sub(r"\1\1\1", unicodedata.normalize("NFKC", tag).lower().lstrip("#"))
+    for i, ch in enumerate(tag):
+        if ch != "_" and ch not in "\u200c\u200d" and unicodedata.category(ch)[0] not in "LNM":
+            return tag[:i]
+    return tag
 
 
 class NormalizedText(NamedTuple):
@@ -100,7 +113,9 @@ class TextNormalizer:
     # -- tokenizing ---------------------------------------------------------------------------
     @staticmethod
     def prepare(text: str) -> str:
-        text = text.lower().replace("’", "'")
+        # NFKC first: a decomposed "ä" would otherwise split the word at its mark, and full-width
+        # letters and "＃" would not be letters and hashtags of the scripts the lexicon knows.
+        text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
         if SEPARATOR in text:
             text = text.replace(SEPARATOR, " ")
         if "http" in text or "www." in text:
@@ -194,10 +209,23 @@ class TextNormalizer:
         """Normalised words of a list of hashtags (post-level tags outside any text)."""
         words: list[str] = []
         for tag in hashtags:
-            tag = tag.lower().lstrip("#")
+            tag = unicodedata.normalize("NFKC", tag).lower().lstrip("#")
             if tag:
                 words.extend(self.segment_hashtag(tag, lang))
         return words
+
+    def username_words(self, name: str, lang: str = "en") -> tuple[str, ...]:
+        """Normalised words of one user handle: split at '_', '.', other non-letters and digits,
+        each piece segmented like a hashtag ("zara_official" -> zara, official; "mango.girl" ->
+        mango, girl; "ralphlauren" -> ralph, lauren). () when the handle is one word already,
+        which counts as a handle of its own."""
+        name = unicodedata.normalize("NFKC", name).lower().lstrip("@")
+        words: list[str] = []
+        # pieces: runs of letters and marks ("_", ".", digits separate: "h2o.style" -> h, o, style)
+        pieces = "".join(ch if unicodedata.category(ch)[0] in "LM" else " " for ch in name).split()
+        for piece in pieces:
+            words.extend(self.segment_hashtag(piece, lang))
+        return () if tuple(words) == (name,) else tuple(words)
 
     def term_words(self, phrase: str) -> tuple[str, ...]:
         return phrase_tokens(phrase, self.lexicon)

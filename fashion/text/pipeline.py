@@ -141,7 +141,7 @@ def annotate(caption: str, comments: Sequence[str], hashtags: Sequence[str], vec
              config: RankConfig = RankConfig()) -> dict[str, list[dict]]:
     """Rank one ad-hoc post: {"categories": [{"term", "score", "share"}...], "subcategories", "materials",
     "patterns", "styles", "brands"} (best first, at most ``config.top_k`` each)."""
-    from fashion.text.normalize import TextNormalizer
+    from fashion.text.normalize import TextNormalizer, tag_key
 
     kv = load_vectors(vectors_path)
     counts = None
@@ -154,10 +154,10 @@ def annotate(caption: str, comments: Sequence[str], hashtags: Sequence[str], vec
     if caption:
         text = normalizer.normalize(caption)
         rows.append(("caption", text.tokens, text.segmented, text.handles))
-        caption_tags = set(text.hashtags)
+        caption_tags = {tag_key(t) for t in text.hashtags}
         lang = text.lang
     extra = [t.lower().lstrip("#") for t in hashtags]
-    extra = [t for t in dict.fromkeys(extra) if t and t not in caption_tags]
+    extra = [t for t in dict.fromkeys(extra) if t and tag_key(t) not in caption_tags]  # as corpus._tag_row
     if extra:
         rows.append(("hashtags", [], normalizer.normalize_hashtags(extra, lang), []))
     for comment in comments:

@@ -24,8 +24,11 @@ over its keywords. Listed are the top ``top_k`` labels per facet scoring at leas
 A pair carries signal only when the words are equal, their cosine reaches ``min_cosine`` (raised to
 the ``min_cosine_quantile`` quantile of cosines between vocabulary words, so that on weak vectors a
 "similar" pair must beat what random pairs reach), or
-(without vectors) they are within ``max_edit_ratio`` edits per character; a post with no signal
-for a facet gets no rows for it.
+(without vectors) they are within ``max_edit_ratio`` edits per character; for the formulas a
+non-exact string pair also needs a token of at least ``min_fuzzy_len`` characters that is no
+dictionary word of a supported language (spaCy lookup forms, lemmas, stop words), so only
+non-words are read as misspellings ("addidas" -> adidas, not "love" -> lole). A post with no
+signal for a facet gets no rows for it.
 
 Vectorised: candidate pairs come from one matrix product of token vectors against all term
 vectors (cached per token for the whole run) plus the bit-parallel edit distances of
@@ -35,7 +38,7 @@ fashion.text.levenshtein; per-token top terms are a lexsort, and post scores one
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
@@ -43,6 +46,7 @@ import pyarrow.compute as pc
 import scipy.sparse as sp
 
 from fashion.text.levenshtein import close_pairs
+from fashion.text.lexicon import is_dictionary_word
 from fashion.text.posts import PostText, post_changes
 from fashion.text.terms import RERANK_KINDS, TermSpace
 
@@ -69,6 +73,7 @@ class RankConfig:
     per_token_terms: int = 10
     min_cosine: float = 0.5
     max_edit_ratio: float = 0.25
+    min_fuzzy_len: int = 5           # formulas: shortest token a non-exact string pair may correct
     exact_boost: float = 10.0
     term_weighting: str = "tfidf"    # multiplicative: tfidf (authors: max(tf*idf, 1e-4)) | idf | none
     min_cosine_quantile: float = 0.0  # > 0: cosine threshold at least this quantile of word-pair cosines
@@ -91,6 +96,8 @@ class RankConfig:
             raise RankError(f"rank.min_cosine_quantile: must be in [0, 1), got {self.min_cosine_quantile}")
         if not 0.0 <= self.max_edit_ratio < 1.0:
             raise RankError(f"rank.max_edit_ratio: must be in [0, 1), got {self.max_edit_ratio}")
+        if self.min_fuzzy_len < 1:
+            raise RankError(f"rank.min_fuzzy_len: must be >= 1, got {self.min_fuzzy_len}")
 
     def segmented_weight(self, field: str) -> float:
         """Weight of segmented hashtag words: the hashtags weight for the caption and post-level
@@ -210,15 +217,18 @@ class PairTable:
     """Per token: candidate terms with cosine (NaN for string pairs), edit distance (-1 for vector
     pairs) and exact-match flag. Computed in bulk for unseen tokens, then cached.
 
-    ``embedding=None`` makes every pair a string pair (the edit-distance baseline)."""
+    ``embedding=None`` makes every pair a string pair (the edit-distance baseline).
+    ``may_correct(token)``, when given, decides whether a token may be taken for a misspelling:
+    non-exact string pairs of tokens it rejects are dropped (exact ones always count)."""
 
     def __init__(self, terms: TermSpace, embedding: Embedding | None, min_cosine: float, max_edit_ratio: float,
-                 block: int = 4096):
+                 block: int = 4096, may_correct: Callable[[str], bool] | None = None):
         self.terms = terms
         self.embedding = embedding
         self.min_cosine = min_cosine
         self.max_edit_ratio = max_edit_ratio
         self.block = block
+        self.may_correct = may_correct
         self._cache: dict[str, tuple] = {}
         if embedding is not None:
             terms.attach_vectors(embedding.vectors)
@@ -277,6 +287,12 @@ class PairTable:
                 continue
             ia, ib, dist = close_pairs([tokens[i] for i in tok_rows], [terms.term_text[j] for j in term_cols],
                                        self.max_edit_ratio)
+            if self.may_correct is not None and len(ia):
+                fuzzy = np.flatnonzero(dist > 0)
+                allowed = {int(a): self.may_correct(tokens[tok_rows[a]]) for a in np.unique(ia[fuzzy])}
+                keep = dist == 0
+                keep[fuzzy] = [allowed[int(a)] for a in ia[fuzzy]]
+                ia, ib, dist = ia[keep], ib[keep], dist[keep]
             parts_tok.append(tok_rows[ia])
             parts_term.append(term_cols[ib])
             parts_cos.append(np.full(len(ia), np.nan, np.float32))
@@ -442,8 +458,18 @@ class Ranker:
         self.min_cosine = config.min_cosine
         if self.embedding is not None and config.min_cosine_quantile > 0:
             self.min_cosine = max(self.min_cosine, self.embedding.pair_cosine_quantile(config.min_cosine_quantile))
-        self.table = PairTable(terms, self.embedding, self.min_cosine, config.max_edit_ratio)
+        # Formulas take a token without cosine support for a misspelt term only when it is long
+        # enough and no word of its own: 1 edit turns "love" into the brand lole, "beach" into
+        # bench, "kino" into kio. The baseline stays the paper's plain edit distance.
+        may_correct = None if self.formula == BASELINE else self.may_correct
+        self.table = PairTable(terms, self.embedding, self.min_cosine, config.max_edit_ratio,
+                               may_correct=may_correct)
         self.term_len = np.array([len(t) for t in terms.term_text], dtype=np.float32)
+
+    def may_correct(self, token: str) -> bool:
+        """Whether a token may be a misspelling of a term: at least ``min_fuzzy_len`` characters
+        (short words lie one edit from many others) and not itself a dictionary word."""
+        return len(token) >= self.config.min_fuzzy_len and not is_dictionary_word(token)
 
     def score(self, posts: Sequence[PostText]) -> np.ndarray:
         """[P, L] label scores (0 = no signal)."""

@@ -13,6 +13,7 @@ the paper's 1.8 M hashtags.
 from __future__ import annotations
 
 import math
+import unicodedata
 from typing import Iterable, Mapping
 
 import wordsegment
@@ -48,8 +49,10 @@ class HashtagSegmenter(wordsegment.Segmenter):
 
     @classmethod
     def clean(cls, text: str) -> str:
-        # wordsegment's own clean() drops every non-ASCII letter ("sjal" would survive, "väska" not).
-        return "".join(ch for ch in text.lower() if ch.isalnum())
+        # wordsegment's own clean() drops every non-ASCII letter ("sjal" would survive, "väska" not);
+        # combining marks stay too, or a decomposed "ä" and Devanagari vowel signs vanish ("साड़ी").
+        return "".join(ch for ch in unicodedata.normalize("NFKC", text).lower()
+                       if ch.isalnum() or unicodedata.category(ch)[0] == "M")
 
     def teach_words(self, words: Iterable[str], count: float | None = None) -> None:
         """Make each word of each phrase at least ``count`` frequent (default: taught_count); a
