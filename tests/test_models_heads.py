@@ -392,7 +392,7 @@ def test_sigmoid_outputs_stay_float32_under_bf16_autocast():
         head.linear.bias.zero_()
     features = torch.tensor([[1.0, 0.0]])
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        out = head(features)
+        out = head(features).detach()
     assert out.dtype == torch.float32
     assert out[0, 2] < 1.0 and out[0, 0] < out[0, 2]  # 9 still ranks above 6, nothing saturated
     assert float(out[0, 0]) == pytest.approx(float(torch.sigmoid(torch.tensor(6.0))), abs=2e-2)
