@@ -499,12 +499,16 @@ def compute_loss(
 # Checkpoints (weights_only-loadable: tensors, numbers, strings, lists, dicts only)
 
 
-def rng_state() -> dict[str, Any]:
+def rng_state(device: torch.device | None = None) -> dict[str, Any]:
+    """RNG states to resume from. CUDA: the training device's generator only. Every rank seeds
+    alike and runs the same ops on its own device, so rank 0's state is every rank's, and each
+    rank restores it on its own device (all devices' states, as seen by rank 0, would hand rank
+    r the untouched state of cuda:r)."""
     np_kind, np_keys, np_pos, np_has_gauss, np_cached = np.random.get_state()
     py_version, py_state, py_gauss = random.getstate()
     return {
         "torch": torch.get_rng_state(),
-        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
+        "cuda": [torch.cuda.get_rng_state(device)] if device is not None and device.type == "cuda" else [],
         "numpy": {
             "kind": str(np_kind),
             "keys": torch.from_numpy(np.asarray(np_keys, dtype=np.int64)),
@@ -516,10 +520,10 @@ def rng_state() -> dict[str, Any]:
     }
 
 
-def set_rng_state(state: Mapping[str, Any]) -> None:
+def set_rng_state(state: Mapping[str, Any], device: torch.device | None = None) -> None:
     torch.set_rng_state(state["torch"])
-    if state["cuda"] and torch.cuda.is_available() and len(state["cuda"]) == torch.cuda.device_count():
-        torch.cuda.set_rng_state_all(state["cuda"])
+    if state["cuda"] and device is not None and device.type == "cuda":
+        torch.cuda.set_rng_state(state["cuda"][0], device)
     np_state = state["numpy"]
     np.random.set_state(
         (
@@ -815,7 +819,7 @@ def _fit(config, inputs, paths, dist_info: DistInfo, device, on_batch_end) -> Fi
             raise TrainError(f"{paths.checkpoint}: does not fit this model ({error}); delete it") from error
         if scaler is not None and state["scaler"]:
             scaler.load_state_dict(state["scaler"])
-        set_rng_state(state["rng"])
+        set_rng_state(state["rng"], device)
         start_epoch, history = int(state["epoch"]), [dict(h) for h in state["history"]]
         logger.info("%s: resuming after epoch %d of %d", paths.checkpoint, start_epoch, config.epochs)
 
@@ -876,7 +880,7 @@ def _fit(config, inputs, paths, dist_info: DistInfo, device, on_batch_end) -> Fi
                     "model": model.state_dict(),
                     "optimizer": optimizer.state_dict(),
                     "scaler": scaler.state_dict() if scaler is not None else {},
-                    "rng": rng_state(),
+                    "rng": rng_state(device),
                     "next_order": torch.from_numpy(epoch_order(n_train, config.seed, epoch + 1)),
                     "history": history,
                     "normalization": {"mean": mean, "std": std},
