@@ -132,6 +132,9 @@ def test_language_detector(ontology, lang, sentence):
 def test_language_detector_defaults(ontology):
     detector = LanguageDetector.from_resources(ontology.translations, protected_words(ontology))
     assert detector.detect([]) == "und"
+    assert detector.detect(["привет", "как", "дела"]) == "und"  # no Latin-script word: none of the six
+    assert detector.detect(["مرحبا", "بكم"]) == "und"
+    assert detector.detect(["привет", "my", "new", "dress"]) == "en"  # only the Latin words vote
     assert detector.detect(["gorgeous", "outfit"]) == "en"  # no stop word: English head start wins
 
 

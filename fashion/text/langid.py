@@ -12,12 +12,16 @@ starts with a small bonus. Word scores are cached.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from typing import Iterable, Mapping, Sequence
 
 from fashion.text.lexicon import LANGUAGES, stop_words
 
 UNDETERMINED = "und"
+# All detectable languages write in Latin script: a word without a Latin letter (Arabic, Cyrillic,
+# Devanagari...) is evidence for none of them, not a vote for whichever scores its trigrams best.
+_LATIN_LETTER = re.compile(r"[A-Za-z\u00C0-\u024F\u1E00-\u1EFF]")
 
 
 def _trigrams(word: str) -> list[str]:
@@ -85,9 +89,10 @@ class LanguageDetector:
         return scores
 
     def detect(self, words: Sequence[str]) -> str:
-        """Language of a text given its lower-case alphabetic words; "und" when it has none."""
+        """Language of a text given its lower-case alphabetic words; "und" when it has none in
+        Latin script."""
         cache = self._cache
-        rows = [cache.get(w) or self.word_scores(w) for w in words if w.isalpha()]
+        rows = [cache.get(w) or self.word_scores(w) for w in words if w.isalpha() and _LATIN_LETTER.search(w)]
         if not rows:
             return UNDETERMINED
         totals = [sum(column) for column in zip(*rows)]
