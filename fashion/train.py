@@ -575,7 +575,7 @@ def data_fingerprint(bench: Any, chunk: int = 1024) -> str:
 
 
 def load_checkpoint(
-    path: Path, config: TrainConfig, n_train: int, fingerprint: Mapping[str, str] | None = None
+    path: Path, config: TrainConfig, n_train: int, fingerprint: Mapping[str, str]
 ) -> dict[str, Any] | None:
     """The checkpoint to resume from, or None to start afresh (missing, other settings, other
     data or code (`fingerprint`), or more epochs done than now requested). A file that cannot be
@@ -592,7 +592,7 @@ def load_checkpoint(
         changed = sorted(k for k in config.resume_key() if state["config"].get(k) != config.resume_key()[k])
         logger.warning("%s: settings changed (%s); training from scratch", path, ", ".join(changed))
         return None
-    if fingerprint is not None and state.get("fingerprint") != dict(fingerprint):
+    if state.get("fingerprint") != dict(fingerprint):
         changed = sorted(k for k in fingerprint if (state.get("fingerprint") or {}).get(k) != fingerprint[k])
         logger.warning("%s: written for other %s; training from scratch", path, " and ".join(changed))
         return None

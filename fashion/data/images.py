@@ -22,7 +22,7 @@ from tqdm import tqdm
 from fashion.data.decode import DecodeJob, decode_job, safe_join
 from fashion.data.deepfashion import load_deepfashion
 from fashion.data.errors import DataError
-from fashion.data.instagram import post_labels, truth_item_labels
+from fashion.data.instagram import post_labels, read_ingest_table, truth_item_labels
 from fashion.data.split import TRAIN, VAL, post_split
 from fashion.io import atomic_path, write_json, write_parquet
 
@@ -214,12 +214,7 @@ def read_posts(path: str | os.PathLike) -> pd.DataFrame:
     dump_root is the ingest PATH a post came from; its media paths are relative to it.
     """
     path = Path(path)
-    if not path.is_file():
-        raise DataError(path, "file", "not found")
-    try:
-        posts = pd.read_parquet(path)
-    except (OSError, ValueError) as exc:  # pyarrow's errors are OSError / ValueError subclasses
-        raise DataError(path, "file", f"not a readable parquet file ({type(exc).__name__}: {exc})") from None
+    posts = read_ingest_table(path)
     missing = [c for c in ("post_id", "media") if c not in posts.columns]
     if missing:
         raise DataError(path, "columns", f"missing {missing}")

@@ -49,15 +49,20 @@ class ItemLabels:
     attributes: tuple[int, ...]   # indices into vocab.attributes
 
 
-def read_truth(path: str | Path, groups: list[str]) -> pd.DataFrame:
-    """truth.parquet with its contract columns checked (one column per attribute group)."""
-    path = Path(path)
+def read_ingest_table(path: Path) -> pd.DataFrame:
+    """An ingest Parquet file (posts, truth) as a frame; missing or unreadable is a DataError."""
     if not path.is_file():
         raise DataError(path, "file", "not found")
     try:
-        truth = pd.read_parquet(path)
+        return pd.read_parquet(path)
     except (OSError, ValueError) as exc:  # pyarrow's errors are OSError / ValueError subclasses
         raise DataError(path, "file", f"not a readable parquet file ({type(exc).__name__}: {exc})") from None
+
+
+def read_truth(path: str | Path, groups: list[str]) -> pd.DataFrame:
+    """truth.parquet with its contract columns checked (one column per attribute group)."""
+    path = Path(path)
+    truth = read_ingest_table(path)
     required = ["post_id", "item", "category", "subcategory", *groups]
     missing = [c for c in required if c not in truth.columns]
     if missing:

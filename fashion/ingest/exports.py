@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from fashion.ingest.fields import Fields, RecordError, _type_name, clean_string
+from fashion.ingest.fields import Fields, RecordError, clean_string, type_name
 from fashion.ingest.folder import Folder
 from fashion.ingest.load import Loaded
 from fashion.ingest.paths import PathEscape, is_url, media_name
@@ -39,10 +39,10 @@ def read_scraper_file(folder: Folder, name: str, loaded: Loaded) -> Iterator[Eve
     images, stories = data.get("GraphImages"), data.get("GraphStories")
     if images is not None and not isinstance(images, list):  # the file's posts are unreadable: one record
         yield RejectedRecord(Reject(source, "", "unrecognised_format",
-                                    f"GraphImages: expected array of posts, got {_type_name(images)}"))
+                                    f"GraphImages: expected array of posts, got {type_name(images)}"))
     if stories is not None and not isinstance(stories, list):
         yield Reject(source, "GraphStories", "not_a_post",
-                     f"GraphStories: expected array of stories, got {_type_name(stories)}; not read")
+                     f"GraphStories: expected array of stories, got {type_name(stories)}; not read")
     invalid = not isinstance(images, (list, type(None))) or not isinstance(stories, (list, type(None)))
     images = images if isinstance(images, list) else []
     stories = stories if isinstance(stories, list) else []
@@ -60,7 +60,7 @@ def _story(folder: Folder, source: str, position: int, story: Any) -> Reject:
     """A story is not a post: one not_a_post row, its downloaded media claimed by it."""
     if not isinstance(story, dict):
         return Reject(source, f"GraphStories#{position}", "not_a_post",
-                      f"GraphStories element {position} ({_type_name(story)}), not a post")
+                      f"GraphStories element {position} ({type_name(story)}), not a post")
     story_id = story.get("id")
     record = str(story_id) if isinstance(story_id, (str, int)) and not isinstance(story_id, bool) else \
         f"GraphStories#{position}"

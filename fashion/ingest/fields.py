@@ -24,7 +24,7 @@ class RecordError(Exception):
         self.detail = detail
 
 
-def _type_name(value: Any) -> str:
+def type_name(value: Any) -> str:
     return {dict: "object", list: "array", str: "string", bool: "boolean", type(None): "null"}.get(
         type(value), type(value).__name__)
 
@@ -36,7 +36,7 @@ def parse_timestamp(value: Any) -> datetime:
     are taken as UTC, as the scrapers write UTC.
     """
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise TypeError(f"expected epoch seconds or ISO 8601 time, got {_type_name(value)}")
+        raise TypeError(f"expected epoch seconds or ISO 8601 time, got {type_name(value)}")
     if isinstance(value, str):
         text = value.strip()
         try:
@@ -67,7 +67,7 @@ def _in_range(moment: datetime, raw: Any) -> datetime:
 def identifier(value: Any) -> str:
     """An id as a string: non-empty strings are stripped, integers printed. Raises TypeError/ValueError."""
     if isinstance(value, bool) or not isinstance(value, (int, str)):
-        raise TypeError(f"expected string or integer id, got {_type_name(value)}")
+        raise TypeError(f"expected string or integer id, got {type_name(value)}")
     text = str(value).strip()
     if not text:
         raise ValueError("empty id")
@@ -115,14 +115,14 @@ class Fields:
                 return None
             if isinstance(step, int):
                 if not isinstance(obj, list):
-                    self.reject("bad_type", f"{'.'.join(walked) or 'record'}: expected array, got {_type_name(obj)}")
+                    self.reject("bad_type", f"{'.'.join(walked) or 'record'}: expected array, got {type_name(obj)}")
                     return None
                 if step >= len(obj):
                     return None
                 obj = obj[step]
             else:
                 if not isinstance(obj, dict):
-                    self.reject("bad_type", f"{'.'.join(walked) or 'record'}: expected object, got {_type_name(obj)}")
+                    self.reject("bad_type", f"{'.'.join(walked) or 'record'}: expected object, got {type_name(obj)}")
                     return None
                 obj = obj.get(step)
             walked.append(str(step))
@@ -170,7 +170,7 @@ class Fields:
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
-            self.reject("bad_type", f"{key}: expected integer, got {_type_name(value)}")
+            self.reject("bad_type", f"{key}: expected integer, got {type_name(value)}")
             return None
         if value > _INT64_MAX:
             self.reject("bad_value", f"{key}: {value} does not fit in int64")
@@ -182,7 +182,7 @@ class Fields:
         if value is None:
             return None
         if not isinstance(value, str):
-            self.reject("bad_type", f"{key}: expected string, got {_type_name(value)}")
+            self.reject("bad_type", f"{key}: expected string, got {type_name(value)}")
             return None
         value, had_surrogates = clean_string(value)
         if had_surrogates:
@@ -197,7 +197,7 @@ class Fields:
         if value is None:
             return None
         if not isinstance(value, list):
-            self.reject("bad_type", f"{key}: expected array, got {_type_name(value)}")
+            self.reject("bad_type", f"{key}: expected array, got {type_name(value)}")
             return None
         out = []
         for position, item in enumerate(value):
@@ -211,12 +211,12 @@ class Fields:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.reject("bad_type", f"{key}: expected array, got {_type_name(value)}")
+            self.reject("bad_type", f"{key}: expected array, got {type_name(value)}")
             return []
         out = []
         for position, item in enumerate(value):
             if isinstance(item, dict):
                 out.append(item)
             else:
-                self.reject("bad_type", f"{key}[{position}]: expected object, got {_type_name(item)}")
+                self.reject("bad_type", f"{key}[{position}]: expected object, got {type_name(item)}")
         return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fashion.ingest.fields import Fields, RecordError, _type_name
+from fashion.ingest.fields import Fields, RecordError, type_name
 from fashion.ingest.folder import Folder
 from fashion.ingest.load import LoadError, Loaded, load_json, load_text
 from fashion.ingest.records import PostRecord, build_post, first_present, flag, parse_comments, tagged_usernames
@@ -97,13 +97,13 @@ def _inline_comments(fields: Fields, post_id: str, node: dict) -> list[dict]:
         container = node.get(key)
         if not isinstance(container, dict):
             if container is not None and key == "edge_media_preview_comment":  # the others: see comment_count
-                fields.reject("bad_comment", f"{key}: expected object, got {_type_name(container)}", record=post_id)
+                fields.reject("bad_comment", f"{key}: expected object, got {type_name(container)}", record=post_id)
             continue
         edges = container.get("edges")
         if edges is None:
             continue
         if not isinstance(edges, list):
-            fields.reject("bad_comment", f"{key}.edges: expected array, got {_type_name(edges)}", record=post_id)
+            fields.reject("bad_comment", f"{key}.edges: expected array, got {type_name(edges)}", record=post_id)
             continue
         rows += parse_comments(fields, post_id, [_comment_node(edge) for edge in edges],
                                f"{key}.edges", REPLIES, known)

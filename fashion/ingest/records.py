@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
-from fashion.ingest.fields import Fields, _type_name, identifier
+from fashion.ingest.fields import Fields, identifier, type_name
 from fashion.ingest.rejects import Reject
 from fashion.ingest.tags import HASH_SIGILS, MENTION_SIGILS, extract_hashtags, extract_mentions, nfkc, normalise_tags
 
@@ -84,7 +84,7 @@ def tagged_usernames(fields: Fields, entries: Any, key: str, *path: str) -> list
     if entries is None:
         return out
     if not isinstance(entries, list):
-        fields.reject("bad_type", f"{key}: expected array, got {_type_name(entries)}")
+        fields.reject("bad_type", f"{key}: expected array, got {type_name(entries)}")
         return out
     for position, entry in enumerate(entries):
         where, handle, walked = f"{key}[{position}]", entry, 0
@@ -92,7 +92,7 @@ def tagged_usernames(fields: Fields, entries: Any, key: str, *path: str) -> list
             where, handle, walked = f"{where}.{path[walked]}", handle.get(path[walked]), walked + 1
         if walked < len(path) or not isinstance(handle, str):
             wanted = "string handle" if walked == len(path) else "object"
-            fields.reject("bad_type", f"{where}: expected {wanted}, got {_type_name(handle)}")
+            fields.reject("bad_type", f"{where}: expected {wanted}, got {type_name(handle)}")
             continue
         text = fields.text(handle, where)
         if text:
@@ -105,7 +105,7 @@ def flag(fields: Fields, value: Any, key: str) -> bool:
     Python would take as truthy) is a bad_type reject and counts as False."""
     if value is None or isinstance(value, bool):
         return value is True
-    fields.reject("bad_type", f"{key}: expected boolean, got {_type_name(value)} {value!r}")
+    fields.reject("bad_type", f"{key}: expected boolean, got {type_name(value)} {value!r}")
     return False
 
 

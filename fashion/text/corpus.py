@@ -15,7 +15,6 @@ from __future__ import annotations
 import multiprocessing as mp
 import sys
 import time
-import unicodedata
 from collections import Counter, deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +27,8 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from fashion.io import atomic_path
-from fashion.text.lexicon import preload
-from fashion.text.normalize import NormalizeConfig, NormalizedText, TextNormalizer, tag_key
+from fashion.text.lexicon import fold, preload
+from fashion.text.normalize import NormalizeConfig, NormalizedText, TextNormalizer, extra_hashtags
 
 TOKENS_SCHEMA = pa.schema([
     ("post_id", pa.string()),
@@ -157,14 +156,12 @@ def _tag_row(normalizer: TextNormalizer, field: str, tags: tuple[str, ...], capt
     (normalised in the caption's language)."""
     lang = caption.lang if caption is not None else "en"
     if field == "hashtags":
-        seen = {tag_key(t) for t in caption.hashtags} if caption is not None else set()
-        extra = [unicodedata.normalize("NFKC", t).lower().lstrip("#") for t in tags]
-        extra = [t for t in dict.fromkeys(extra) if t and tag_key(t) not in seen]
+        extra = extra_hashtags(tags, caption.hashtags if caption is not None else ())
         if not extra:
             return None
         words = normalizer.normalize_hashtags(extra, lang)
         return NormalizedText(lang, [], extra, words, [], [])
-    names = [unicodedata.normalize("NFKC", t).lower().lstrip("@") for t in tags]
+    names = [fold(t).lstrip("@") for t in tags]
     names = [t for t in dict.fromkeys(names) if t]
     if not names:
         return None

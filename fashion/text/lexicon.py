@@ -110,9 +110,15 @@ def preload(languages=LANGUAGES) -> None:
         lemma_table(lang)
 
 
+def fold(text: str) -> str:
+    """NFKC, then lower case: the one form text mining compares words in (a decomposed "ä" is
+    one letter, full-width letters and "＃" fold to ASCII)."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
 def split_words(phrase: str) -> list[str]:
     """Lower-case NFKC words of an ontology phrase (spaces/underscores separate words)."""
-    return [w for w in _WORD_SPLIT.split(unicodedata.normalize("NFKC", phrase).lower().strip()) if w]
+    return [w for w in _WORD_SPLIT.split(fold(phrase).strip()) if w]
 
 
 def ontology_phrases(ontology) -> list[str]:

@@ -22,7 +22,7 @@ import emoji
 from nltk.tokenize import TweetTokenizer
 
 from fashion.text.langid import UNDETERMINED, LanguageDetector
-from fashion.text.lexicon import Lexicon, ontology_phrases, split_words
+from fashion.text.lexicon import Lexicon, fold, ontology_phrases, split_words
 from fashion.text.segment import HashtagSegmenter, build_segmenter
 
 SEPARATOR = "\ue000"  # Unicode private use: never in real text (stripped from inputs)
@@ -38,11 +38,19 @@ def tag_key(tag: str) -> str:
     """Comparable form of a hashtag whichever extractor found it: NFKC, lower case, runs cut to
     3 as the tokenizer does, up to the first character that is no letter, digit, mark or '_'
     (the tokenizer keeps "#red-shoes" whole, an extractor stopping at '-' gives "red")."""
-    tag = _LENGTHENED_RE.sub(r"\1\1\1", unicodedata.normalize("NFKC", tag).lower().lstrip("#"))
+    tag = _LENGTHENED_RE.sub(r"\1\1\1", fold(tag).lstrip("#"))
     for i, ch in enumerate(tag):
         if ch != "_" and ch not in "\u200c\u200d" and unicodedata.category(ch)[0] not in "LNM":
             return tag[:i]
     return tag
+
+
+def extra_hashtags(tags: Iterable[str], caption_hashtags: Iterable[str]) -> list[str]:
+    """A post's own hashtag list less the tags its caption already has (compared by ``tag_key``:
+    the list may come from another extractor): folded, without '#', deduplicated, in order."""
+    seen = {tag_key(t) for t in caption_hashtags}
+    extra = [fold(t).lstrip("#") for t in tags]
+    return [t for t in dict.fromkeys(extra) if t and tag_key(t) not in seen]
 
 
 class NormalizedText(NamedTuple):
@@ -115,7 +123,7 @@ class TextNormalizer:
     def prepare(text: str) -> str:
         # NFKC first: a decomposed "ä" would otherwise split the word at its mark, and full-width
         # letters and "＃" would not be letters and hashtags of the scripts the lexicon knows.
-        text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+        text = fold(text).replace("’", "'")
         if SEPARATOR in text:
             text = text.replace(SEPARATOR, " ")
         if "http" in text or "www." in text:
@@ -209,7 +217,7 @@ class TextNormalizer:
         """Normalised words of a list of hashtags (post-level tags outside any text)."""
         words: list[str] = []
         for tag in hashtags:
-            tag = unicodedata.normalize("NFKC", tag).lower().lstrip("#")
+            tag = fold(tag).lstrip("#")
             if tag:
                 words.extend(self.segment_hashtag(tag, lang))
         return words
@@ -219,7 +227,7 @@ class TextNormalizer:
         each piece segmented like a hashtag ("zara_official" -> zara, official; "mango.girl" ->
         mango, girl; "ralphlauren" -> ralph, lauren). () when the handle is one word already,
         which counts as a handle of its own."""
-        name = unicodedata.normalize("NFKC", name).lower().lstrip("@")
+        name = fold(name).lstrip("@")
         words: list[str] = []
         # pieces: runs of letters and marks ("_", ".", digits separate: "h2o.style" -> h, o, style)
         pieces = "".join(ch if unicodedata.category(ch)[0] in "LM" else " " for ch in name).split()

@@ -141,7 +141,7 @@ def annotate(caption: str, comments: Sequence[str], hashtags: Sequence[str], vec
              config: RankConfig = RankConfig()) -> dict[str, list[dict]]:
     """Rank one ad-hoc post: {"categories": [{"term", "score", "share"}...], "subcategories", "materials",
     "patterns", "styles", "brands"} (best first, at most ``config.top_k`` each)."""
-    from fashion.text.normalize import TextNormalizer, tag_key
+    from fashion.text.normalize import TextNormalizer, extra_hashtags
 
     kv = load_vectors(vectors_path)
     counts = None
@@ -149,15 +149,14 @@ def annotate(caption: str, comments: Sequence[str], hashtags: Sequence[str], vec
         counts = dict(zip(kv.index_to_key, np.asarray(kv.expandos["count"]).tolist()))
     normalizer = TextNormalizer.from_ontology(ontology, corpus_counts=counts)
     rows = []
-    caption_tags: set[str] = set()
+    caption_tags: list[str] = []
     lang = "en"
     if caption:
         text = normalizer.normalize(caption)
         rows.append(("caption", text.tokens, text.segmented, text.handles))
-        caption_tags = {tag_key(t) for t in text.hashtags}
+        caption_tags = text.hashtags
         lang = text.lang
-    extra = [t.lower().lstrip("#") for t in hashtags]
-    extra = [t for t in dict.fromkeys(extra) if t and tag_key(t) not in caption_tags]  # as corpus._tag_row
+    extra = extra_hashtags(hashtags, caption_tags)
     if extra:
         rows.append(("hashtags", [], normalizer.normalize_hashtags(extra, lang), []))
     for comment in comments:

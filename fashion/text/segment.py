@@ -18,7 +18,7 @@ from typing import Iterable, Mapping
 
 import wordsegment
 
-from fashion.text.lexicon import split_words
+from fashion.text.lexicon import fold, split_words
 
 # Fashion slang that is one word in use; segmenting would destroy it ("ootd" -> "oo td").
 FASHION_SLANG = (
@@ -51,7 +51,7 @@ class HashtagSegmenter(wordsegment.Segmenter):
     def clean(cls, text: str) -> str:
         # wordsegment's own clean() drops every non-ASCII letter ("sjal" would survive, "väska" not);
         # combining marks stay too, or a decomposed "ä" and Devanagari vowel signs vanish ("साड़ी").
-        return "".join(ch for ch in unicodedata.normalize("NFKC", text).lower()
+        return "".join(ch for ch in fold(text)
                        if ch.isalnum() or unicodedata.category(ch)[0] == "M")
 
     def teach_words(self, words: Iterable[str], count: float | None = None) -> None:
