@@ -163,7 +163,7 @@ def test_instagram_scraper_graphimages_file(tmp_path):
     assert read(tmp_path / "out", "rejects") == [
         {"source": "dana/dana.json", "record": "2400000000000000099", "code": "not_a_post",
          "reason": "not_a_post: dana/dana.json: instagram-scraper GraphStoryImage in GraphStories, not a post "
-                   "(1 media file(s) not ingested: s1_n.jpg)"}]
+                   "(1 file(s) not ingested: s1_n.jpg)"}]
     assert (metrics["records_in"], metrics["posts"], metrics["rejected_posts"], metrics["media"]) == (3, 3, 0, 3)
 
     # without --media-metadata only the profile info is saved: a file read and skipped, no record

@@ -64,6 +64,17 @@ def garbage_xz(root: Path) -> Expect:
     return Expect("corrupt_xz", "alice/broken.json.xz", "Input format not supported", rejected_posts=1)
 
 
+def xz_with_trailing_junk(root: Path) -> Expect:
+    """lzma.open ignores bytes after a stream that do not start another one; `xz -d` and we do not."""
+    folder = good_dump(root)
+    path = write_post(folder, "2018-02-02_00-00-00_UTC", graph_node("2", "S", T0, "x", "alice"))
+    size = path.stat().st_size
+    path.write_bytes(path.read_bytes() + b"\0" * 4 + b"junk")
+    return Expect("corrupt_xz", "alice/2018-02-02_00-00-00_UTC.json.xz",
+                  f"the 8 byte(s) after the xz stream that ends at byte {size} are not another xz stream",
+                  record="", rejected_posts=1)
+
+
 def invalid_json(root: Path) -> Expect:
     (good_dump(root) / "half.json").write_text('{"node": {"id": "2", ')
     return Expect("invalid_json", "alice/half.json", "at line 1", rejected_posts=1)
@@ -274,7 +285,7 @@ def story_item(root: Path) -> Expect:
     (folder / "story.jpg").write_bytes(jpeg_bytes())  # named by the story: its own, not orphans
     (folder / "story.mp4").write_bytes(mp4_bytes())
     return Expect("not_a_post", "alice/story.json",
-                  "Instaloader StoryItem metadata, not a post (2 media file(s) not ingested: story.jpg, story.mp4)")
+                  "Instaloader StoryItem metadata, not a post (2 file(s) not ingested: story.jpg, story.mp4)")
 
 
 def string_is_video(root: Path) -> Expect:
@@ -348,7 +359,7 @@ def graph_images_element_not_object(root: Path) -> Expect:
                   posts={"1", "d1"})
 
 
-CASES = [truncated_xz, garbage_xz, invalid_json, missing_id, wrong_type_timestamp, unparseable_timestamp,
+CASES = [truncated_xz, garbage_xz, xz_with_trailing_junk, invalid_json, missing_id, wrong_type_timestamp, unparseable_timestamp,
          wrong_type_optional_field, wrong_structure, array_element_not_object, unknown_json_shape, unknown_file,
          duplicate_in_plain_and_xz, missing_carousel_image, zero_byte_image, truncated_image, not_an_image,
          too_many_pixels, decompression_bomb, invalid_utf8_caption, lone_surrogate, media_symlink_outside,
@@ -423,6 +434,80 @@ def test_truncated_xz_written_by_lzma_is_detected(tmp_path):
     (folder / "cut.json.xz").write_bytes(data[: len(data) - 10])
     metrics = ingest([tmp_path / "dump"], tmp_path / "out", IngestConfig(progress=False))
     assert metrics["rejects_by_reason"] == {"corrupt_xz": 1} and metrics["posts"] == 1
+
+
+def _float_id_instaloader(root: Path) -> str:
+    folder = good_dump(root)
+    base = "2018-03-03_00-00-00_UTC"
+    write_post(folder, base, graph_node(4.0, "F", T0, "float id", "alice"))
+    for name in (f"{base}.jpg", f"{base}_2.jpg"):
+        (folder / name).write_bytes(jpeg_bytes())
+    write_json(folder / f"{base}_comments.json", [{"id": "c1", "text": "nice", "created_at": T0}])
+    return (f"bad_type: alice/{base}.json.xz: node.id: expected string or integer id, got float "
+            f"(3 file(s) not ingested: {base}.jpg, {base}_2.jpg, {base}_comments.json)")
+
+
+def _corrupt_instaloader(root: Path) -> str:
+    folder = good_dump(root)
+    base = "2018-03-03_00-00-00_UTC"
+    (folder / f"{base}.json.xz").write_bytes(b"not xz")
+    (folder / f"{base}.jpg").write_bytes(jpeg_bytes())
+    (folder / f"{base}.txt").write_text("its caption")
+    return (f"corrupt_xz: alice/{base}.json.xz: Input format not supported by decoder "
+            f"(2 file(s) not ingested: {base}.jpg, {base}.txt)")
+
+
+def _no_time_scraper(root: Path) -> str:
+    good_dump(root)
+    (root / "carol").mkdir()
+    (root / "carol" / "c9.jpg").write_bytes(jpeg_bytes())
+    post = scraper_post("c9", "C", T0, "x", ["https://cdn/x/c9.jpg?size=1"])
+    del post["created_time"]
+    write_json(root / "carol" / "carol.json", [post])
+    return "missing_key: carol/carol.json: no created_time (1 file(s) not ingested: c9.jpg)"
+
+
+def _bad_time_apify(root: Path) -> str:
+    good_dump(root)
+    (root / "exports").mkdir()
+    (root / "exports" / "E9.jpg").write_bytes(jpeg_bytes())
+    write_json(root / "exports" / "apify.json", [apify_item("e9", "E9", "yesterday", "x")])
+    return "bad_value: exports/apify.json: timestamp: "
+
+
+@pytest.mark.parametrize("case", [_float_id_instaloader, _corrupt_instaloader, _no_time_scraper, _bad_time_apify])
+def test_a_rejected_post_takes_its_files_with_it(tmp_path, case):
+    """A post that cannot be ingested is one reject that names the files beside it; they are not
+    reported a second time as orphan media or comments."""
+    reason = case(tmp_path / "dump")
+    metrics = ingest([tmp_path / "dump"], tmp_path / "out", IngestConfig(progress=False))
+    rejects = pq.read_table(tmp_path / "out" / "rejects.parquet").to_pylist()
+    assert len(rejects) == 1 and rejects[0]["reason"].startswith(reason), rejects
+    assert metrics["posts"] == 1 and metrics["rejected_posts"] == 1
+
+
+@pytest.mark.parametrize("padding", [b"", b"\0" * 4, b"\0" * 12], ids=["no-padding", "4-bytes", "12-bytes"])
+def test_concatenated_xz_streams_are_one_file(tmp_path, padding):
+    """`xz` may write a file as several streams with null padding between them: all are read."""
+    folder = good_dump(tmp_path / "dump")
+    text = json.dumps({"node": graph_node("2", "S", T0, "two streams", "alice")}).encode()
+    (folder / "split.json.xz").write_bytes(lzma.compress(text[:25]) + padding + lzma.compress(text[25:]))
+    (folder / "split.jpg").write_bytes(jpeg_bytes())
+    metrics = ingest([tmp_path / "dump"], tmp_path / "out", IngestConfig(progress=False))
+    assert metrics["posts"] == 2 and metrics["rejects"] == 0
+
+
+def test_xz_padding_must_be_whole_words(tmp_path):
+    folder = good_dump(tmp_path / "dump")
+    data = lzma.compress(json.dumps({"node": graph_node("2", "S", T0, "x", "alice")}).encode())
+    (folder / "odd.json.xz").write_bytes(data + b"\0" * 3)
+    (folder / "odd.jpg").write_bytes(jpeg_bytes())
+    metrics = ingest([tmp_path / "dump"], tmp_path / "out", IngestConfig(progress=False))
+    rejects = pq.read_table(tmp_path / "out" / "rejects.parquet").to_pylist()
+    assert [r["reason"] for r in rejects] == [
+        f"corrupt_xz: alice/odd.json.xz: stream padding after byte {len(data)} is not a multiple of 4 bytes "
+        "(1 file(s) not ingested: odd.jpg)"]
+    assert metrics["posts"] == 1
 
 
 ODD_VALUES = [None, 0, -1, 1.5, float("inf"), True, "", "x", "\ud800", [], {}, [1, "a"], {"a": 1}, 10 ** 40,

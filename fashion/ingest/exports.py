@@ -12,7 +12,7 @@ from fashion.ingest.load import Loaded
 from fashion.ingest.paths import PathEscape, is_url, media_name
 from fashion.ingest.records import (MediaRef, PostRecord, Skipped, build_post, first_present, media_type_of,
                                     parse_comments, tagged_usernames, unique_media)
-from fashion.ingest.rejects import Reject, RejectedRecord
+from fashion.ingest.rejects import Reject, RejectedRecord, not_ingested
 
 APIFY_KEYS = frozenset({"shortCode", "ownerUsername", "latestComments", "displayUrl", "childPosts",
                         "likesCount", "commentsCount"})
@@ -64,10 +64,18 @@ def _story(folder: Folder, source: str, position: int, story: Any) -> Reject:
     story_id = story.get("id")
     record = str(story_id) if isinstance(story_id, (str, int)) and not isinstance(story_id, bool) else \
         f"GraphStories#{position}"
-    names = []
     urls = story.get("urls")
-    for url in urls if isinstance(urls, list) else []:
-        name = media_name(url) if isinstance(url, str) else ""
+    aside = set_aside(folder, urls if isinstance(urls, list) else [])
+    kind = story.get("__typename") if isinstance(story.get("__typename"), str) else "story"
+    return Reject(source, record, "not_a_post", f"instagram-scraper {kind} in GraphStories, not a post{aside}")
+
+
+def set_aside(folder: Folder, references: list) -> str:
+    """Claim the local files of a record that is not ingested (a story, a post without a usable id
+    or time): its reject accounts for them, so they are not orphans. Returns that reject's aside."""
+    names = []
+    for reference in references:
+        name = media_name(reference) if isinstance(reference, str) else ""
         try:
             path = folder.local_file(name) if name else None
         except PathEscape:
@@ -75,9 +83,7 @@ def _story(folder: Folder, source: str, position: int, story: Any) -> Reject:
         if path is not None and (path.exists() or path.is_symlink()):
             folder.claim(path)
             names.append(name)
-    aside = f" ({len(names)} media file(s) not ingested: {', '.join(names)})" if names else ""
-    kind = story.get("__typename") if isinstance(story.get("__typename"), str) else "story"
-    return Reject(source, record, "not_a_post", f"instagram-scraper {kind} in GraphStories, not a post{aside}")
+    return not_ingested(names)
 
 
 def array_format(data: Any) -> str | None:
@@ -160,7 +166,8 @@ def _scraper_posts(folder: Folder, name: str, loaded: Loaded, items: list) -> It
                 item["created_time"] if item.get("created_time") is not None else item.get("taken_at_timestamp"),
                 "created_time")
         except RecordError as exc:
-            yield RejectedRecord(Reject(source, fields.record, exc.code, exc.detail))
+            aside = set_aside(folder, _scraper_urls(Fields(source, fields.record, None), item))
+            yield RejectedRecord(Reject(source, fields.record, exc.code, exc.detail + aside))
             continue
         caption = item.get("caption")
         caption_key = "caption"
@@ -183,10 +190,7 @@ def _scraper_posts(folder: Folder, name: str, loaded: Loaded, items: list) -> It
             source_format="instagram_scraper", usertags=_scraper_usertags(fields, item),
             keys={"caption": caption_key, "shortcode": "code", "account": "user.username", "hashtags": "tags",
                   "like_count": "likes.count", "comment_count": "comments.count"})
-        urls = _url_list(fields, item.get("urls"), "urls")
-        if not urls:
-            urls = [u for u in (item.get("display_url"), fields.dig(item, "images", "standard_resolution", "url"),
-                                fields.dig(item, "videos", "standard_resolution", "url")) if isinstance(u, str) and u]
+        urls = _scraper_urls(fields, item)
         declared = "video" if str(item.get("type", "")).lower() in ("video", "graphvideo") else None
         media = _media(fields, folder, [(u, declared) for u in urls], "media_missing")
         # user scrapes save comments{data}; hashtag/location scrapes edge_media_to_comment.data
@@ -195,6 +199,16 @@ def _scraper_posts(folder: Folder, name: str, loaded: Loaded, items: list) -> It
         utf8_reported |= fields.utf8_reported
         yield PostRecord(post, media, comments, fields.rejects)
     return utf8_reported
+
+
+def _scraper_urls(fields: Fields, item: dict) -> list[str]:
+    """Media URLs of a post: `urls` (user scrapes), else the node's display_url and the old API's
+    standard_resolution image and video."""
+    urls = _url_list(fields, item.get("urls"), "urls")
+    if urls:
+        return urls
+    return [u for u in (item.get("display_url"), fields.dig(item, "images", "standard_resolution", "url"),
+                        fields.dig(item, "videos", "standard_resolution", "url")) if isinstance(u, str) and u]
 
 
 def _scraper_usertags(fields: Fields, item: dict) -> list[str]:
@@ -220,7 +234,9 @@ def read_apify(folder: Folder, name: str, loaded: Loaded) -> Iterator[Event]:
             fields.record = post_id
             taken_at = fields.required_time(item.get("timestamp"), "timestamp")
         except RecordError as exc:
-            yield RejectedRecord(Reject(source, fields.record, exc.code, exc.detail))
+            references = _apify_references(Fields(source, fields.record, None), item)
+            aside = set_aside(folder, [reference for reference, _ in references])
+            yield RejectedRecord(Reject(source, fields.record, exc.code, exc.detail + aside))
             continue
         account = item.get("ownerUsername") or fields.dig(item, "owner", "username")
         if account is None:

@@ -10,7 +10,7 @@ from fashion.ingest.fields import Fields, RecordError, type_name
 from fashion.ingest.folder import Folder
 from fashion.ingest.load import LoadError, Loaded, load_json, load_text
 from fashion.ingest.records import PostRecord, build_post, first_present, flag, parse_comments, tagged_usernames
-from fashion.ingest.rejects import Reject, RejectedRecord
+from fashion.ingest.rejects import Reject, RejectedRecord, not_ingested
 
 METADATA_SUFFIXES = (".json.xz", ".json")
 COMMENTS_SUFFIXES = ("_comments.json", "_comments.json.xz")
@@ -28,6 +28,16 @@ def metadata_base(name: str) -> str | None:
         if name.endswith(suffix) and len(name) > len(suffix):
             return name[: -len(suffix)]
     return None
+
+
+def set_aside(folder: Folder, base: str) -> str:
+    """Claim the files beside metadata `base` whose post is not ingested (media, caption and
+    location .txt, comments): the post's reject accounts for them, so they are not orphans.
+    Returns the aside for that reject's reason."""
+    names = [ref.path.name for _, ref in folder.media_of(base)]
+    names += [base + suffix for suffix in (".txt", "_location.txt", *COMMENTS_SUFFIXES) if base + suffix in folder.names]
+    folder.claimed.update(names)
+    return not_ingested(names)
 
 
 def looks_like_instaloader(data: Any) -> bool:
@@ -153,11 +163,7 @@ def read_post(folder: Folder, name: str, loaded: Loaded) -> PostRecord | Rejecte
     data = loaded.data
     kind = node_type(data)
     if kind != "Post":
-        # its media are accounted for by this reject, not reported again as orphans
-        media = [ref.path.name for _, ref in folder.media_of(base)]
-        folder.claimed.update(media)
-        aside = f" ({len(media)} media file(s) not ingested: {', '.join(media)})" if media else ""
-        return Reject(source, "", "not_a_post", f"Instaloader {kind} metadata, not a post{aside}")
+        return Reject(source, "", "not_a_post", f"Instaloader {kind} metadata, not a post{set_aside(folder, base)}")
     node = data["node"] if isinstance(data.get("node"), dict) else data
     iphone = node.get("iphone_struct")
     fields = Fields(source, "", loaded.bad_utf8)
@@ -171,7 +177,7 @@ def read_post(folder: Folder, name: str, loaded: Loaded) -> PostRecord | Rejecte
             first_present(node.get("taken_at_timestamp"), node.get("date"), fields.dig(iphone, "taken_at")),
             "node.taken_at_timestamp")
     except RecordError as exc:
-        return RejectedRecord(Reject(source, fields.record or base, exc.code, exc.detail))
+        return RejectedRecord(Reject(source, fields.record or base, exc.code, exc.detail + set_aside(folder, base)))
 
     caption, caption_key = _caption(fields, folder, base, node)
     for extra in (f"{base}.txt", f"{base}_location.txt"):  # caption and geotag text Instaloader writes

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import lzma
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,7 @@ def read_bytes(path: Path) -> bytes:
     """The file's bytes, decompressed when its name ends in .xz."""
     try:
         if path.name.endswith(".xz"):
-            with lzma.open(path) as fh:
-                data = fh.read(MAX_FILE_BYTES + 1)
+            data = _read_xz(path, MAX_FILE_BYTES + 1)
         else:
             with path.open("rb") as fh:
                 data = fh.read(MAX_FILE_BYTES + 1)
@@ -43,6 +43,54 @@ def read_bytes(path: Path) -> bytes:
     if len(data) > MAX_FILE_BYTES:
         raise LoadError("unreadable_file", f"larger than {MAX_FILE_BYTES} bytes")
     return data
+
+
+def _read_xz(path: Path, limit: int, chunk: int = 1 << 20) -> bytes:
+    """Up to `limit` decompressed bytes of concatenated xz streams, with the format's null stream
+    padding between them. Unlike lzma.open, bytes after a stream that do not start another one are
+    an error, as they are for `xz -d`: they may be a damaged stream whose posts would be lost."""
+    out = bytearray()
+    with path.open("rb") as fh:
+        data = fh.read(chunk)
+        read = len(data)          # compressed bytes read so far; `data` is their unused tail
+        stream_end = 0            # where the last complete stream ended
+        decompressor = None
+        while len(out) < limit:
+            if decompressor is None:  # between streams: skip padding
+                stripped = data.lstrip(b"\0")
+                if not stripped:
+                    data = fh.read(chunk)
+                    read += len(data)
+                    if data:
+                        continue
+                start = read - len(stripped)
+                if (start - stream_end) % 4:
+                    raise lzma.LZMAError(f"stream padding after byte {stream_end} is not a multiple of 4 bytes")
+                if not stripped:
+                    break
+                data, decompressor = stripped, lzma.LZMADecompressor()
+            try:
+                out += decompressor.decompress(data, max_length=limit - len(out))
+            except lzma.LZMAError as exc:
+                if stream_end:
+                    left = os.fstat(fh.fileno()).st_size - stream_end
+                    raise lzma.LZMAError(f"the {left} byte(s) after the xz stream that ends at byte {stream_end} "
+                                         f"are not another xz stream ({exc})") from None
+                raise
+            data = b""
+            if decompressor.eof:
+                data, decompressor = decompressor.unused_data, None
+                stream_end = read - len(data)
+                if not data:
+                    data = fh.read(chunk)
+                    read += len(data)
+            elif decompressor.needs_input:
+                data = fh.read(chunk)
+                read += len(data)
+                if not data:
+                    raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+            # else the output limit was reached with input still buffered in the decompressor
+    return bytes(out)
 
 
 def decode_utf8(data: bytes) -> tuple[str, str | None]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 # Reason codes, grouped by what happens to the record. Documented in docs/contracts.md (Ingest).
 # Record-level: the post is not ingested (counted in rejected_posts).
 RECORD_CODES = (
-    "corrupt_xz",          # .xz stream corrupt or truncated
+    "corrupt_xz",          # .xz stream corrupt or truncated, or junk after it
     "invalid_json",        # not parseable JSON
     "unreadable_file",     # OS error reading the file
     "unrecognised_format", # JSON that matches none of the supported scrape formats
@@ -87,3 +87,9 @@ class RejectedRecord:
     """A post record that produced no post row (counts toward rejected_posts)."""
 
     reject: Reject
+
+
+def not_ingested(names: list[str]) -> str:
+    """The aside a rejected record's reason ends with when it accounts for files beside it, so
+    they are not reported again as orphans."""
+    return f" ({len(names)} file(s) not ingested: {', '.join(names)})" if names else ""

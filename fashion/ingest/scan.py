@@ -126,7 +126,9 @@ def _file(folder: Folder, name: str) -> Iterator[Event]:
     try:
         loaded = load_json(folder.path / name)
     except LoadError as exc:
-        yield RejectedRecord(Reject(source, "", exc.code, exc.detail))
+        # an unreadable file named like Instaloader metadata takes its post's files with it
+        aside = instaloader.set_aside(folder, instaloader.metadata_base(name))
+        yield RejectedRecord(Reject(source, "", exc.code, exc.detail + aside))
         return
     data = loaded.data
     if instaloader.looks_like_instaloader(data):
