@@ -81,6 +81,17 @@ def test_annotate_json(workdir, capsys):
             assert [p["score"] for p in picked] == sorted((p["score"] for p in picked), reverse=True)
 
 
+def test_embed_names_a_missing_wordsim_file_and_skips_on_empty(workdir, tmp_path, capsys):
+    args = ["embed", "--tokens", str(workdir / "tokens.parquet"), "--out", str(tmp_path / "v.kv"), "--min-count", "1",
+            "--vector-size", "8", "--epochs", "1", "--metrics", str(tmp_path / "embed.json")]
+    capsys.readouterr()
+    assert main(args + ["--wordsim", str(tmp_path / "nowhere.tsv")]) == 1
+    assert "nowhere.tsv: not found" in capsys.readouterr().err
+    assert main(args + ["--wordsim", ""]) == 0
+    embed = json.loads((tmp_path / "embed.json").read_text())
+    assert embed["spearman"] is None and "wordsim_pairs" not in embed
+
+
 def test_annotate_without_vectors_says_which_stage(tmp_path, capsys):
     code = main(["annotate", "--caption", "wool coat", "--vectors", str(tmp_path / "missing.kv"), "--json"])
     assert code == 1

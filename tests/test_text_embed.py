@@ -97,6 +97,19 @@ def test_wordsim_file_errors(tmp_path):
     bad.write_text("wool\tcoat\t11\n", encoding="utf-8")
     with pytest.raises(EmbedError, match="outside 0-10"):
         load_wordsim(bad)
+    bad.write_bytes("wool\tcoat\t5\nlaine\tmanteau\t6\n".encode("utf-8") + "pull\tjersey\t7\n".encode("latin-1")
+                    + "fauteuil\tchaussé\t1\n".encode("latin-1"))
+    with pytest.raises(EmbedError, match=r"bad\.tsv: not UTF-8 text \(byte offset 57: invalid continuation byte"):
+        load_wordsim(bad)
+
+
+def test_a_bad_wordsim_file_fails_before_training(tmp_path):
+    write_tokens(tmp_path / "tokens.parquet")
+    (tmp_path / "sim.tsv").write_bytes(b"wool\tcoat\t\xff\n")
+    with pytest.raises(EmbedError, match=r"sim\.tsv: not UTF-8"):
+        train_embeddings(tmp_path / "tokens.parquet", tmp_path / "v.kv", EmbedConfig(vector_size=8, epochs=1, min_count=1),
+                         wordsim_path=tmp_path / "sim.tsv", progress=False)
+    assert not (tmp_path / "v.kv").exists()
 
 
 def test_project_wordsim_set_is_valid():

@@ -33,7 +33,8 @@ def register(sub) -> None:
     p.add_argument("--sg", type=int, choices=(0, 1), default=EmbedConfig.sg)
     p.add_argument("--workers", type=int, default=EmbedConfig.workers)
     p.add_argument("--seed", type=int, default=EmbedConfig.seed)
-    p.add_argument("--wordsim", default="ontology/fashion_wordsim.tsv")
+    p.add_argument("--wordsim", default="ontology/fashion_wordsim.tsv",
+                   help="word-similarity pairs to score the vectors on ('' to skip)")
     p.set_defaults(func=_embed)
 
     p = sub.add_parser("rank", help="tokens + vectors -> annotations.parquet (+ evaluation with --truth)")
@@ -84,8 +85,7 @@ def _embed(args) -> int:
     try:
         config = EmbedConfig(model=args.model, vector_size=args.vector_size, window=args.window, epochs=args.epochs,
                              min_count=args.min_count, sg=args.sg, workers=args.workers, seed=args.seed)
-        wordsim = args.wordsim if args.wordsim and Path(args.wordsim).exists() else None
-        metrics = train_embeddings(args.tokens, args.out, config, wordsim_path=wordsim)
+        metrics = train_embeddings(args.tokens, args.out, config, wordsim_path=args.wordsim or None)
     except ValueError as exc:
         return _fail("embed", exc)
     if args.metrics:

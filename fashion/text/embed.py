@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import math
 import tempfile
 import time
@@ -152,8 +153,14 @@ def load_wordsim(path: str | Path) -> list[tuple[str, str, float]]:
     path = Path(path)
     if not path.exists():
         raise EmbedError(f"{path}: not found")
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise EmbedError(f"{path}: not UTF-8 text (byte offset {exc.start}: {exc.reason})") from None
+    except OSError as exc:
+        raise EmbedError(f"{path}: cannot read: {exc.strerror or exc}") from None
     pairs: list[tuple[str, str, float]] = []
-    with path.open(encoding="utf-8", newline="") as fh:
+    with io.StringIO(text, newline="") as fh:
         for lineno, row in enumerate(csv.reader(fh, delimiter="\t"), start=1):
             if not row or row[0].startswith("#") or (lineno == 1 and row[0].strip().lower() == "word1"):
                 continue
@@ -193,6 +200,7 @@ def train_embeddings(tokens_path: str | Path, out_path: str | Path, config: Embe
     """tokens.parquet -> ``out_path`` (KeyedVectors native format); returns metrics/embed.json."""
     from fashion.text.lexicon import Lexicon
 
+    pairs = load_wordsim(wordsim_path) if wordsim_path is not None else None  # bad file: fail before training
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=".corpus-") as tmp:
@@ -208,9 +216,9 @@ def train_embeddings(tokens_path: str | Path, out_path: str | Path, config: Embe
     metrics = {"model": config.model, "corpus_posts": corpus.posts, "corpus_tokens": corpus.tokens,
                "vocabulary": len(kv.index_to_key), "train_seconds": round(seconds, 3),
                "vector_size": config.vector_size, "epochs": config.epochs, "workers": config.workers}
-    if wordsim_path is not None:
+    if pairs is not None:
         lexicon = Lexicon()
-        metrics.update(wordsim_spearman(kv, load_wordsim(wordsim_path), lambda w: lexicon.lemma(w, "en")))
+        metrics.update(wordsim_spearman(kv, pairs, lambda w: lexicon.lemma(w, "en")))
     else:
         metrics["spearman"] = None
     return metrics
