@@ -8,11 +8,12 @@ import pyarrow as pa
 import pytest
 from gensim.models import KeyedVectors
 
+from fashion.ontology import load_ontology
 from fashion.text.levenshtein import _python_distance, close_pairs, distances
 from fashion.text.lexicon import Lexicon, is_dictionary_word
 from fashion.text.posts import PostText
 from fashion.text.rank import (BASELINE, Embedding, Occurrences, RankConfig, Ranker, post_occurrences, top_k)
-from fashion.text.terms import TermSpace
+from fashion.text.terms import TermSpace, keyword_form
 
 
 class TinyOntology:
@@ -167,6 +168,34 @@ def test_real_sentences_get_no_brand_from_one_edit(kv):
         assert "brands" not in out and "categories" not in out, (text, out)
     out = labels(r, PostText("p", [("caption", normalizer.normalize("my new addidas sneakers").tokens, [], [])]))
     assert out["brands"][0][0] == "adidas"
+
+
+@pytest.mark.parametrize("keyword, form", [
+    ("Cotton On", ("cottonon",)), ("t shirt", ("tshirt",)), ("night out", ("nightout",)), ("no heel", ("noheel",)),
+    ("ten points", ("tenpoints",)), ("studio75", ("studio75",)), ("and less", ("andless",)), ("l * space", ("lspace",)),
+    ("the kooples", ("kooples",)),                  # the one word left is a name, not an everyday word
+    ("street style", ("street", "style")), ("t-shirt", ("t-shirt",)), ("wool", ("wool",)), ("stilettos", ("stiletto",))])
+def test_a_phrase_that_shrinks_to_an_everyday_word_is_run_together(keyword, form):
+    assert keyword_form(keyword, Lexicon.from_ontology(load_ontology("ontology"))) == form
+
+
+def test_everyday_words_do_not_stand_for_phrases_that_contain_them(kv):
+    """"cotton" is no mention of the brand Cotton On, "shirt" of a t-shirt, "heel" of no heel, "night"
+    of a night out; the run-together forms still match hashtags and handles."""
+    from fashion.text.normalize import TextNormalizer
+
+    ontology = load_ontology("ontology")
+    normalizer = TextNormalizer.from_ontology(ontology)
+    r = Ranker(TermSpace.build(ontology, normalizer.lexicon), RankConfig(), Embedding(kv))
+    text = "Organic cotton shirt with high heels for the night, from the studio down the west street"
+    out = labels(r, PostText("p", [("caption", normalizer.normalize(text).tokens, [], [])]))
+    picked = {(facet, term) for facet, rows in out.items() for term, _, _ in rows}
+    assert picked.isdisjoint({("brands", "cotton_on"), ("brands", "nine_west"), ("brands", "studio_75"),
+                              ("subcategories", "t_shirt"), ("heel_type", "flat"), ("occasion", "party")}), out
+    assert ("material", "cotton") in picked  # the word itself still counts for what it names
+    tagged = labels(r, PostText("p", [("caption", ["tshirt"], ["nightout"], ["cottonon"])]))
+    assert tagged["brands"][0][0] == "cotton_on" and tagged["subcategories"][0][0] == "t_shirt"
+    assert tagged["occasion"][0][0] == "party"
 
 
 def test_edit_distance_baseline(kv):

@@ -242,9 +242,15 @@ class TextNormalizer:
 _PHRASE_TOKENIZER = TweetTokenizer(preserve_case=True, reduce_len=True, match_phone_numbers=False)
 
 
+def phrase_pieces(phrase: str) -> list[str]:
+    """The tokenizer's pieces of an ontology phrase, before words are picked and normalised
+    ("studio75" -> studio, 75)."""
+    return _PHRASE_TOKENIZER.tokenize(TextNormalizer.prepare(phrase))
+
+
 def phrase_tokens(phrase: str, lexicon: Lexicon) -> tuple[str, ...]:
     """An ontology phrase in token form (English), exactly as a post would normalise it."""
-    tokens = _PHRASE_TOKENIZER.tokenize(TextNormalizer.prepare(phrase))
+    tokens = phrase_pieces(phrase)
     words = [t for t in tokens if any(c.isalpha() for c in t) and not any(c in "./@:" for c in t)]
     return tuple(lexicon.normalize_words(words, "en"))
 

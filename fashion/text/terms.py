@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fashion.text.lexicon import Lexicon
-from fashion.text.normalize import phrase_tokens
+from fashion.text.lexicon import Lexicon, fold, is_dictionary_word
+from fashion.text.normalize import phrase_pieces, phrase_tokens
 
 # Concept-lexicon kind consulted per facet (ontology.concepts term -> {kind: probability}).
 # The multiplicative formula re-ranks only brands and materials (as the authors did with
@@ -67,7 +67,7 @@ class TermSpace:
                 label_facet.append(f)
                 forms: dict[str, None] = {}
                 for keyword in keywords:
-                    words = phrase_tokens(keyword, lexicon)
+                    words = keyword_form(keyword, lexicon)
                     if words:
                         text = " ".join(words)
                         forms[text] = None
@@ -106,6 +106,19 @@ class TermSpace:
         if len(nonempty) and term_scores.shape[1]:
             out[:, nonempty] = np.maximum.reduceat(term_scores, starts[nonempty], axis=1)
         return out
+
+
+def keyword_form(keyword: str, lexicon: Lexicon) -> tuple[str, ...]:
+    """A keyword's words as post text normalises them, except for a keyword of several pieces
+    that normalisation shrinks to one everyday word ("Cotton On" -> cotton, "t shirt" -> shirt,
+    "studio75" -> studio) or to none ("and less"): in token form it would match every post using
+    that word, so it stands as its letters and digits run together instead ("cottonon", as
+    hashtags and handles spell it)."""
+    words = phrase_tokens(keyword, lexicon)
+    if len(phrase_pieces(keyword)) > 1 and (not words or (len(words) == 1 and is_dictionary_word(words[0]))):
+        joined = "".join(ch for ch in fold(keyword) if ch.isalnum())
+        return (joined,) if any(ch.isalpha() for ch in joined) else ()
+    return words
 
 
 def _concept(ontology, keywords, kind: str | None, missing: float) -> float:
