@@ -166,7 +166,7 @@ def _scraper_posts(folder: Folder, name: str, loaded: Loaded, items: list) -> It
                 item["created_time"] if item.get("created_time") is not None else item.get("taken_at_timestamp"),
                 "created_time")
         except RecordError as exc:
-            aside = set_aside(folder, _scraper_urls(Fields(source, fields.record, None), item))
+            aside = set_aside(folder, _scraper_urls(fields, item))
             yield RejectedRecord(Reject(source, fields.record, exc.code, exc.detail + aside))
             continue
         caption = item.get("caption")
@@ -234,7 +234,7 @@ def read_apify(folder: Folder, name: str, loaded: Loaded) -> Iterator[Event]:
             fields.record = post_id
             taken_at = fields.required_time(item.get("timestamp"), "timestamp")
         except RecordError as exc:
-            references = _apify_references(Fields(source, fields.record, None), item)
+            references = _apify_references(fields, item)
             aside = set_aside(folder, [reference for reference, _ in references])
             yield RejectedRecord(Reject(source, fields.record, exc.code, exc.detail + aside))
             continue
