@@ -5,7 +5,7 @@ normalize -> embed -> rank chain at the paper's scale (197K posts, ~9M comments)
     python benchmarks/text_bench.py --quick         # 2,000 posts, a couple of minutes
     python benchmarks/text_bench.py --posts 50000 --comments-per-post 20 --out bench.json
 
-The corpus comes from fashion.demo.text.generate_corpus (the demo world's text model), generated
+The corpus comes from fashion.demo.captions.generate_corpus (the demo world's text model), generated
 in two processes with seeds seed and seed+1 and written as ingest-shaped posts/comments Parquet.
 Targets: normalize >= 2x the naive loop per core; chain <= 20 min and <= 4 GB peak on 2 cores.
 Numbers depend on what else runs on the machine; the report says the load average.
@@ -40,7 +40,7 @@ PAPER_COMMENTS_PER_POST = 34.0
 
 def _generate_part(args) -> tuple[int, int]:
     part, n_posts, cpp, seed, workdir, ontology_root = args
-    from fashion.demo.text import generate_corpus
+    from fashion.demo.captions import generate_corpus
 
     ontology = load_ontology(ontology_root)
     posts_schema = pa.schema([("post_id", pa.string()), ("caption", pa.string()), ("hashtags", pa.list_(pa.string()))])

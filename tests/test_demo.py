@@ -19,7 +19,7 @@ import pytest
 
 from fashion.cli import main as cli_main
 from fashion.demo import DemoConfig, generate_corpus, generate_demo, priors, textures, wardrobe
-from fashion.demo.text import CHATTER, ITEM_COMMENTS, OPENERS, TextGenerator
+from fashion.demo.captions import CHATTER, ITEM_COMMENTS, OPENERS, TextGenerator
 from fashion.demo.world import World
 from fashion.ontology import load_ontology
 

@@ -13,8 +13,8 @@ import pytest
 import torch
 from PIL import Image
 
-from fashion.demo import deepfashion as dfm
-from fashion.demo import geometry as geo
+from fashion.demo import deepfashion_layout as dfm
+from fashion.demo import silhouettes as geo
 from fashion.demo import instagram, render
 from fashion.demo import textures as tx
 from fashion.demo.generate import DemoConfig, write_instagram

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from fashion.demo import deepfashion, instagram
-from fashion.demo.text import TextGenerator, fan_names
+from fashion.demo import deepfashion_layout, instagram
+from fashion.demo.captions import TextGenerator, fan_names
 from fashion.demo.world import World
 from fashion.io import write_json
 from fashion.ontology import Ontology
@@ -144,7 +144,7 @@ def generate_demo(config: DemoConfig, out: str | Path, ontology: Ontology, progr
     tmp = _temp_tree(out, "deepfashion")
     try:
         with tqdm(total=config.deepfashion_images, desc="demo deepfashion", unit="img", disable=not progress) as bar:
-            manifest["counts"]["deepfashion"] = deepfashion.write_deepfashion(
+            manifest["counts"]["deepfashion"] = deepfashion_layout.write_deepfashion(
                 tmp, config.seed, config.deepfashion_images, config.image_size, config.jpeg_quality, bar)
         _swap_in(tmp, out / "deepfashion")
     finally:

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from fashion.demo import geometry as geo
+from fashion.demo import silhouettes as geo
 from fashion.demo import render, textures, wardrobe
-from fashion.demo.text import Comment, TextGenerator, poisson
+from fashion.demo.captions import Comment, TextGenerator, poisson
 from fashion.demo.world import Account, Item, Post
 from fashion.ontology import Ontology
 

@@ -6,7 +6,7 @@ ontology still renders.
 """
 from __future__ import annotations
 
-from fashion.demo import geometry as geo
+from fashion.demo import silhouettes as geo
 from fashion.demo import textures as tx
 
 CATEGORY_DEFAULT_KIND: dict[str, str] = {

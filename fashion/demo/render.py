@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
-from fashion.demo import geometry as geo
+from fashion.demo import silhouettes as geo
 from fashion.demo import textures as tx
 
 SUPERSAMPLE = 2

@@ -14,7 +14,7 @@ from itertools import accumulate
 from datetime import datetime, timezone
 from typing import Sequence
 
-from fashion.demo import geometry as geo
+from fashion.demo import silhouettes as geo
 from fashion.demo import looks, priors, wardrobe
 from fashion.demo import textures as tx
 from fashion.ontology import Ontology
@@ -32,7 +32,7 @@ class Item:
 
     category: str
     subcategory: str
-    kind: str                                # garment kind the renderer draws (fashion.demo.geometry)
+    kind: str                                # garment kind the renderer draws (fashion.demo.silhouettes)
     attributes: dict[str, tuple[str, ...]]   # group -> value keys, in ontology group order
     brand: str | None
     colour: str

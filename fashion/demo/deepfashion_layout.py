@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from fashion.demo import geometry as geo
+from fashion.demo import silhouettes as geo
 from fashion.demo import render
 from fashion.demo import textures as tx
 from fashion.demo.instagram import numpy_rng
