@@ -48,7 +48,10 @@ import torch  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # fashion/, tests/, benchmarks/
 
-from fashion import train as T  # noqa: E402
+from fashion import train as T
+from fashion.data import transforms as TX  # noqa: E402
+from fashion.data.hints import HintSettings, plan_hints  # noqa: E402
+from fashion.train import loop as train_loop  # noqa: E402
 from fashion.models import LayersHead, PruningHead  # noqa: E402
 from tests.reference_heads import reference_layers, reference_pruning  # noqa: E402
 from tests.test_train import assert_contract_shape, make_config, make_inputs, paths_for  # noqa: E402
@@ -164,14 +167,14 @@ def check_fp16(device: torch.device, root: Path) -> dict:
     H100/H200 never takes): one resnet18-layers run with amp_dtype forced to float16."""
     if device.type != "cuda":
         return {"status": "SKIP", "reason": "fp16 autocast + GradScaler is the CUDA path"}
-    original = T.amp_dtype
-    T.amp_dtype = lambda dev, enabled: torch.float16 if enabled and dev.type == "cuda" else original(dev, enabled)
+    original = train_loop.amp_dtype  # the name fit() looks up
+    train_loop.amp_dtype = lambda dev, enabled: torch.float16 if enabled and dev.type == "cuda" else original(dev, enabled)
     try:
         config = make_config(False, head="layers", epochs=2, device="cuda", amp=True)
         fitted = T.fit(config, make_inputs(multi=False), paths_for(root, config, live=False))
         checkpoint = torch.load(paths_for(root, config, live=False).checkpoint, weights_only=True)
     finally:
-        T.amp_dtype = original
+        train_loop.amp_dtype = original
     losses = [record["train_loss"] for record in fitted.history]
     finite = all(np.isfinite(losses))
     scaler_saved = bool(checkpoint["scaler"]) and "scale" in checkpoint["scaler"]
@@ -207,8 +210,8 @@ def check_timing(device: torch.device, quick: bool) -> dict:
 
     repeats, batch = (2 if quick else 5), 32
     bench, space = B.synthetic_benchmark(batch * 4, 64)
-    plan = T.plan_hints(bench, "deepfashion", "paper", 1.0, 0.5, 0, None)
-    normalize = T.Normalizer(*T.channel_stats(bench.images), device)
+    plan = plan_hints(bench, "paper", HintSettings("paper", 1.0, 0.5), 0, None)
+    normalize = TX.Normalizer(*TX.channel_stats(bench.images), device)
     models = B.bench_validation("resnet18", bench, space, plan, normalize, batch, repeats, device.type)
     B.bench_training("resnet18", bench, space, plan, normalize, batch, repeats, 3, device.type)
     features = torch.relu(torch.randn(batch, models["base"].fc[0].out_features, device=device))

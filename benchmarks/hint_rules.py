@@ -9,6 +9,7 @@ as the run metrics are). The rules:
     top2, top3  the k best-scoring categories (pruning: union of ranges; layers: max over layers)
     share0.3    top-1 when its share of the summed scores is >= 0.3, else no hint
     none        no hint at all
+The rules are fashion.data.hints.PREDICTED_RULES, the registry the protocols use.
 
 Needs `dvc repro` first (reads params.yaml, data/processed/ and models/deepfashion/).
 Usage: python benchmarks/hint_rules.py [--rules top1 top2 top3 share0.3 none] [--backbones vgg16_bn resnet18]
@@ -16,7 +17,6 @@ Usage: python benchmarks/hint_rules.py [--rules top1 top2 top3 share0.3 none] [-
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -29,34 +29,24 @@ sys.path.insert(0, str(REPO))
 
 from fashion import metrics  # noqa: E402
 from fashion import train as T  # noqa: E402
-from fashion.models import Hints  # noqa: E402
+from fashion.data import transforms as TX  # noqa: E402
+from fashion.data.hints import predicted_rule  # noqa: E402
 from fashion.params import load_params  # noqa: E402
-from stages.train import PROCESSED, config_from_params  # noqa: E402
-
-
-def hints_by_rule(scores: torch.Tensor, rule: str, space) -> Hints:
-    """Category hints bool [B,K] from category scores [B,K] under `rule` (module docstring)."""
-    chosen = torch.zeros_like(scores, dtype=torch.bool)
-    if rule.startswith("top"):
-        chosen.scatter_(1, scores.topk(int(rule[3:]), dim=1).indices, True)
-    elif rule.startswith("share"):
-        share = scores / scores.sum(dim=1, keepdim=True).clamp_min(1e-12)
-        best = share.max(dim=1)
-        rows = torch.arange(len(scores))[best.values >= float(rule[5:])]
-        chosen[rows, best.indices[rows]] = True
-    elif rule != "none":
-        raise ValueError(f"unknown rule {rule!r}: top<k>, share<min>, none")
-    return dataclasses.replace(Hints.empty(len(scores), space), category=chosen)
+from fashion.train.forward import predicted_hints  # noqa: E402
+from fashion.train.stage import PROCESSED  # noqa: E402
 
 
 def attribute_scores(model, bench, space, normalize, rule: str, batch_size: int) -> np.ndarray:
+    """Attribute scores [N,P] with category hints from the model's own scores under `rule`
+    (fashion.data.hints.PREDICTED_RULES)."""
     out = np.zeros((len(bench.images), space.num_attributes), dtype=np.float32)
     with torch.inference_mode():
         for start in range(0, len(bench.images), batch_size):
             index = np.arange(start, min(start + batch_size, len(bench.images)))
             features = model.encode(normalize(bench.images[index]))
             category = model.decode(features, None)["category"].float()  # hint-independent
-            out[index] = model.decode(features, hints_by_rule(category, rule, space))["attributes"].float().numpy()
+            hints = predicted_hints(category, space, rule)
+            out[index] = model.decode(features, hints)["attributes"].float().numpy()
     return out
 
 
@@ -65,6 +55,8 @@ def main() -> int:
     parser.add_argument("--rules", nargs="+", default=["top1", "top2", "top3", "share0.3", "none"])
     parser.add_argument("--backbones", nargs="+", default=["vgg16_bn", "resnet18"])
     args = parser.parse_args()
+    for rule in args.rules:
+        predicted_rule(rule)  # an unknown rule fails before any model is loaded
     params = load_params()
     inputs = T.load_inputs(PROCESSED, "deepfashion")
     frequency = T.attribute_frequency(inputs.train)
@@ -72,14 +64,14 @@ def main() -> int:
           f"baseline, pp [95 %], seed {params['seed']}")
     for backbone in args.backbones:
         for head in ("pruning", "layers"):
-            config = config_from_params(params, "deepfashion", backbone, head)
+            config = T.TrainConfig.from_params(params, "deepfashion", backbone, head)
             model_dir = REPO / "models" / "deepfashion" / config.run_name
             if not (model_dir / "model.pt").is_file():
                 raise SystemExit(f"{model_dir}/model.pt: missing; run `dvc repro` first")
             model = T.build_model(config, inputs.space)
             model.load_state_dict(torch.load(model_dir / "model.pt", weights_only=True))
             normalization = json.loads((model_dir / "model.json").read_text())["normalization"]
-            normalize = T.Normalizer(normalization["mean"], normalization["std"], torch.device("cpu"))
+            normalize = TX.Normalizer(normalization["mean"], normalization["std"], torch.device("cpu"))
             cells = []
             for rule in args.rules:
                 scores = attribute_scores(model.eval(), inputs.val, inputs.space, normalize, rule, config.eval_batch_size)

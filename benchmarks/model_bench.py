@@ -31,7 +31,9 @@ from torch.nn import functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # repo root: fashion/ and tests/
 
-from fashion import train as T  # noqa: E402
+from fashion import train as T
+from fashion.data import transforms as TX  # noqa: E402
+from fashion.data.hints import HintSettings, plan_hints  # noqa: E402  # noqa: E402
 from fashion.data.benchmark import Benchmark  # noqa: E402
 from fashion.models import LabelSpace  # noqa: E402
 from tests.reference_heads import reference_layers, reference_pruning  # noqa: E402
@@ -120,7 +122,7 @@ def bench_heads_alone(models, bench, space, plan, batch, repeats) -> None:
     plus an Instagram-shaped pair (13 categories, 128 attributes) built with the same seed."""
     width = models["base"].fc[0].out_features
     small_bench, small_space = synthetic_benchmark(batch, 8, num_categories=13, num_attributes=128)
-    small_plan = T.plan_hints(small_bench, "deepfashion", "paper", 1.0, 0.5, 0, None)
+    small_plan = plan_hints(small_bench, "paper", HintSettings("paper", 1.0, 0.5), 0, None)
     cases = [(f"{space.num_categories} categories x {space.num_attributes} attributes",
               {h: models[h].attribute_head for h in ("pruning", "layers")}, plan, space)]
     small_config = {h: config_for("resnet18", h, batch, "cpu") for h in ("pruning", "layers")}
@@ -205,7 +207,7 @@ def bench_training(backbone, bench, space, plan, normalize, batch, repeats, step
     def fashion_step(index: np.ndarray) -> float:
         start = time.perf_counter()
         with T.deterministic_mode(config.deterministic, normalize.device):
-            T.train_one_epoch(forward, optimizer, [index], bench, plan, space, normalize, "mse", autocast_dtype)
+            T.train_one_epoch(T.EpochContext(forward, optimizer, bench, space, normalize, "mse", autocast_dtype=autocast_dtype), [index], plan)
         T.synchronize(normalize.device)
         return time.perf_counter() - start
 
@@ -264,15 +266,15 @@ def main() -> int:
     device = T.resolve_device(args.device)
     n = args.batch * max(args.val_batches, args.train_steps)
     bench, space = synthetic_benchmark(n, args.image_size)
-    plan = T.plan_hints(bench, "deepfashion", "paper", 1.0, 0.5, 0, None)  # truth hints
-    normalize = T.Normalizer(*T.channel_stats(bench.images), device)
+    plan = plan_hints(bench, "paper", HintSettings("paper", 1.0, 0.5), 0, None)  # truth hints
+    normalize = TX.Normalizer(*TX.channel_stats(bench.images), device)
     print(f"torch {torch.__version__}, device {device}, {torch.get_num_threads()} intra-op threads; "
           f"{args.image_size} px, batch {args.batch}, {NUM_CATEGORIES} categories, {NUM_ATTRIBUTES} attributes")
     for backbone in args.backbone:
         print(f"\n=== {backbone} ===")
         val_bench = bench if args.val_batches * args.batch == n else synthetic_benchmark(
             args.val_batches * args.batch, args.image_size)[0]
-        val_plan = T.plan_hints(val_bench, "deepfashion", "paper", 1.0, 0.5, 0, None)
+        val_plan = plan_hints(val_bench, "paper", HintSettings("paper", 1.0, 0.5), 0, None)
         models = bench_validation(backbone, val_bench, space, val_plan, normalize, args.batch, args.repeats, args.device)
         bench_heads_alone(models, val_bench, space, val_plan, args.batch, args.repeats)
         del models

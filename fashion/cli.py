@@ -11,7 +11,7 @@ COMMAND_MODULES = (
     "fashion.ingest.commands",
     "fashion.text.commands",
     "fashion.data.commands",
-    "fashion.train_commands",
+    "fashion.train.commands",
     "fashion.report.commands",
 )
 

@@ -2,36 +2,25 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 from fashion.data.errors import DataError
-from fashion.data.instagram import InstagramVocab
-from fashion.data.ranges import build_ranges
-from fashion.io import write_json
-from fashion.ontology import OntologyError, load_ontology
-from fashion.params import load_params, section
-
-DEEPFASHION = Path("data/raw/deepfashion")
-TRUTH = Path("data/interim/ingest/truth.parquet")
-OUT = Path("data/processed/ranges.json")
+from fashion.data.stage import RANGES, TRUTH, RangesConfig, existing, run_ranges
+from fashion.ontology import OntologyError
+from fashion.params import load_params
 
 
 def main() -> None:
-    params = load_params()
-    source = section(params, "ranges")["instagram_source"]
+    config = RangesConfig.from_params(load_params())
     started = time.perf_counter()
     try:
-        ranges = build_ranges(DEEPFASHION, InstagramVocab.from_ontology(load_ontology("ontology")),
-                              TRUTH if TRUTH.is_file() else None, source, int(params["seed"]),
-                              float(section(params, "images")["val_share"]))
+        ranges = run_ranges(config, truth=existing(TRUTH))
     except (DataError, OntologyError, ValueError) as exc:  # these name their file (or the param)
         raise SystemExit(f"ranges: {exc}") from None
     except OSError as exc:
-        raise SystemExit(f"ranges: {exc.filename or DEEPFASHION}: {exc.strerror or exc}") from None
-    write_json(OUT, ranges)
+        raise SystemExit(f"ranges: {exc.filename or 'data/raw/deepfashion'}: {exc.strerror or exc}") from None
     for dataset, part in ranges.items():
         print(f"{dataset}: {len(part['categories'])} categories, {len(part['attributes'])} attributes")
-    print(f"ranges: wrote {OUT} in {time.perf_counter() - started:.1f}s")
+    print(f"ranges: wrote {RANGES} in {time.perf_counter() - started:.1f}s")
 
 
 if __name__ == "__main__":

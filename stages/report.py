@@ -5,20 +5,17 @@ params.yaml: report.tolerance_pp, report.per_class_sample, report.vgg_backbone /
 """
 from __future__ import annotations
 
-from fashion.params import load_params, section
+from fashion.params import load_params
 from fashion.report import ReportConfig, build_report
 
 
 def main() -> int:
     params = load_params()
-    report = section(params, "report")
     try:
-        config = ReportConfig(vgg_backbone=str(report["vgg_backbone"]), resnet_backbone=str(report["resnet_backbone"]),
-                              tolerance_pp=float(report["tolerance_pp"]),
-                              per_class_sample=int(report["per_class_sample"]))
+        config = ReportConfig.from_params(params)
     except KeyError as exc:
         raise SystemExit(f"params.yaml: report.{exc.args[0]} is missing") from None
-    except (TypeError, ValueError) as exc:
+    except ValueError as exc:
         raise SystemExit(f"params.yaml: report: {exc}") from None
     result = build_report("metrics", "dvclive", "reports", config)
     for claim in result.claims:

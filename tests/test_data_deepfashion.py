@@ -458,5 +458,5 @@ def test_images_stage_names_an_unreadable_ranges_file(tmp_path, monkeypatch):
     monkeypatch.chdir(repo)
     (repo / "data/processed").mkdir(parents=True)
     (repo / "data/processed/ranges.json").write_text("{not json", encoding="utf-8")
-    with pytest.raises(SystemExit, match=r"^images: data/processed/ranges.json: Expecting property name"):
+    with pytest.raises(SystemExit, match=r"^images: data/processed/ranges.json: file: not a JSON file \(Expecting property name"):
         stage("images").main()

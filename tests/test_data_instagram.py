@@ -380,7 +380,7 @@ def test_images_command_keeps_the_stage_centre_width(world, tmp_path):
                               "--out", str(tmp_path / "cli"), "--image-size", "6", "--seed", str(SEED),
                               "--val-share", str(VAL_SHARE)])
     params = yaml.safe_load((Path(__file__).resolve().parents[1] / "params.yaml").read_text())
-    assert args.instagram_center_width == params["images"]["instagram_center_width"]
+    assert args.instagram_center_width is None  # not given: the params file decides, as for the stage
     assert args.func(args) == 0
     cli = np.load(tmp_path / "cli/instagram/images.npy")
     for share, same in ((params["images"]["instagram_center_width"], True), (1.0, False)):

@@ -119,4 +119,5 @@ def test_models_package_imports_no_text_ingest_demo_or_data():
                 imported.add(node.module)
     fashion_imports = {name for name in imported if name.startswith("fashion")}
     assert "fashion.models.heads" in fashion_imports
-    assert all(name.startswith("fashion.models") for name in fashion_imports), fashion_imports
+    # fashion.choices is pure data (the names params.yaml and the CLI accept)
+    assert all(name.startswith("fashion.models") or name == "fashion.choices" for name in fashion_imports), fashion_imports

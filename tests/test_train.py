@@ -13,6 +13,9 @@ import pytest
 import torch
 
 from fashion import train as T
+from fashion.data import transforms as TX
+from fashion.data.hints import HintSettings, plan_hints
+from fashion.train import loop
 from fashion.data.benchmark import Benchmark
 from fashion.models import Hints, LabelSpace
 
@@ -186,17 +189,17 @@ def test_epoch_order_is_a_seeded_permutation_per_epoch():
 
 def test_channel_stats_and_normalizer_match_a_float_computation():
     images = np.random.default_rng(3).integers(0, 256, (5, 6, 7, 3)).astype(np.uint8)
-    mean, std = T.channel_stats(images, chunk=2)
+    mean, std = TX.channel_stats(images, chunk=2)
     as_float = images.astype(np.float64) / 255
     np.testing.assert_allclose(mean, as_float.mean(axis=(0, 1, 2)))
     np.testing.assert_allclose(std, as_float.std(axis=(0, 1, 2)))
-    x = T.Normalizer(mean, std, torch.device("cpu"))(images[1:3])
+    x = TX.Normalizer(mean, std, torch.device("cpu"))(images[1:3])
     expected = (as_float[1:3].transpose(0, 3, 1, 2) - np.reshape(mean, (1, 3, 1, 1))) / np.reshape(std, (1, 3, 1, 1))
     assert x.shape == (2, 3, 6, 7) and x.dtype == torch.float32
     np.testing.assert_allclose(x.numpy(), expected, rtol=1e-5, atol=1e-5)
     # a constant channel is centred, not divided by zero
     flat = np.full((2, 4, 4, 3), 9, dtype=np.uint8)
-    assert T.channel_stats(flat)[1] == [1.0, 1.0, 1.0]
+    assert TX.channel_stats(flat)[1] == [1.0, 1.0, 1.0]
 
 
 def test_config_rejects_bad_values():
@@ -213,8 +216,8 @@ def test_predicted_hints_cost_one_encode_per_batch():
     calls = []
     original = model.encode
     model.encode = lambda images: calls.append(len(images)) or original(images)
-    normalize = T.Normalizer(*T.channel_stats(inputs.train.images), torch.device("cpu"))
-    plan = T.leakage_free_plan(inputs.val, "deepfashion", 0, None)
+    normalize = TX.Normalizer(*TX.channel_stats(inputs.train.images), torch.device("cpu"))
+    plan = plan_hints(inputs.val, "leakage_free", HintSettings(), 0, None)
     assert plan.source == "predicted"
     result = T.evaluate_protocol(model, inputs.val, inputs.space, plan, normalize, 3, "mse")
     assert calls == [3, 3, 2]
@@ -269,7 +272,7 @@ def test_bce_with_imagenet_normalisation_trains_on_sigmoid_outputs(tmp_path):
     assert T.build_model(config, inputs.space).category_head.activation_name == "sigmoid"
     assert math.isfinite(run_metrics["train_loss"]) and run_metrics["paper"]["loss"] > 0
     saved = json.loads((paths_for(tmp_path, config).model_dir / "model.json").read_text())
-    assert saved["normalization"]["mean"] == list(T.IMAGENET_MEAN)
+    assert saved["normalization"]["mean"] == list(TX.IMAGENET_MEAN)
 
 
 def test_kill_and_resume_gives_the_same_weights(tmp_path):
@@ -345,7 +348,7 @@ def test_checkpoint_of_other_data_or_code_is_not_resumed(tmp_path, monkeypatch):
     other_data = dataclasses.replace(inputs, train=dataclasses.replace(inputs.train, images=pixels))
     assert T.fit(longer, other_data, paths).resumed_from == 0
     T.fit(config, inputs, paths)  # a checkpoint of these data again
-    monkeypatch.setattr(T, "code_fingerprint", lambda: "edited")
+    monkeypatch.setattr(loop, "code_fingerprint", lambda: "edited")
     assert T.fit(longer, inputs, paths).resumed_from == 0
     monkeypatch.undo()
     T.fit(config, inputs, paths)

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from fashion import train as T
+from fashion.train import loop
 from fashion.data.benchmark import Benchmark
 from fashion.models import LabelSpace
 
@@ -38,9 +39,9 @@ def worker(out: Path) -> None:
     """One rank: train 2 epochs on 14 images (global batch 6 -> 3 per rank, last batch padded)."""
     rank = int(os.environ["RANK"])
     writes = []
-    for name in ("save_checkpoint", "write_json", "atomic_path", "open_live"):
-        original = getattr(T, name)
-        setattr(T, name, lambda *a, _name=name, _f=original, **k: writes.append(_name) or _f(*a, **k))
+    for name in ("save_checkpoint", "save_torch", "write_json", "open_live"):  # every writer the loop calls
+        original = getattr(loop, name)
+        setattr(loop, name, lambda *a, _name=name, _f=original, **k: writes.append(_name) or _f(*a, **k))
     space = LabelSpace(categories=CATEGORIES, attributes=ATTRIBUTES, attribute_range=RANGES)
     inputs = T.RunInputs(space, tiny_bench("train", 14, 0), tiny_bench("val", 6, 1))
     config = T.TrainConfig("deepfashion", "resnet18", "layers", epochs=2, batch_size=6, fc_width=8,

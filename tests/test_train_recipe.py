@@ -6,6 +6,8 @@ import pytest
 import torch
 
 from fashion import train as T
+from fashion.data import transforms as TX
+from fashion.train import runtime
 from fashion.models import Hints, get_model
 from tests.test_train import make_config, make_inputs, make_space, one_thread, paths_for  # noqa: F401 (autouse)
 
@@ -73,17 +75,17 @@ def test_config_rejects_unknown_recipe_values(field, value):
 
 def test_no_augmentation_returns_the_batch_itself():
     images = torch.randn(4, 3, 8, 8)
-    assert T.augment_batch(images, "none", torch.Generator().manual_seed(0)) is images
+    assert TX.augment_batch(images, "none", torch.Generator().manual_seed(0)) is images
 
 
 def test_flip_mirrors_some_images_and_keeps_the_others():
     images = torch.randn(64, 3, 8, 8)
-    out = T.augment_batch(images, "flip", torch.Generator().manual_seed(0))
+    out = TX.augment_batch(images, "flip", torch.Generator().manual_seed(0))
     same = [torch.equal(o, i) for o, i in zip(out, images)]
     mirrored = [torch.equal(o, i.flip(2)) for o, i in zip(out, images)]
     assert all(s or m for s, m in zip(same, mirrored))
     assert 16 < sum(mirrored) < 48  # about half
-    again = T.augment_batch(images, "flip", torch.Generator().manual_seed(0))
+    again = TX.augment_batch(images, "flip", torch.Generator().manual_seed(0))
     assert torch.equal(out, again)  # a seeded generator gives the same batch
 
 
@@ -100,7 +102,7 @@ def shifted(image: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
 
 def test_flip_shift_translates_each_image_by_at_most_its_reach():
     images = torch.randn(12, 3, 32, 32) + 5.0  # no zeros in the input: fill is recognisable
-    out = T.augment_batch(images, "flip_shift", torch.Generator().manual_seed(3))
+    out = TX.augment_batch(images, "flip_shift", torch.Generator().manual_seed(3))
     reach = 32 // 16
     moved = 0
     for image, result in zip(images, out):
@@ -181,16 +183,16 @@ def test_training_with_prior_bias_starts_from_the_train_frequencies(tmp_path):
 
 def test_cpu_autocast_uses_bf16_only_where_the_cpu_has_matrix_units(monkeypatch):
     cpu = torch.device("cpu")
-    monkeypatch.setattr(T, "cpu_has_bf16_matmul", lambda: True)
+    monkeypatch.setattr(runtime, "cpu_has_bf16_matmul", lambda: True)
     assert T.amp_dtype(cpu, True) == torch.bfloat16
     assert T.amp_dtype(cpu, False) is None
-    monkeypatch.setattr(T, "cpu_has_bf16_matmul", lambda: False)
+    monkeypatch.setattr(runtime, "cpu_has_bf16_matmul", lambda: False)
     assert T.amp_dtype(cpu, True) is None
 
 
 def test_bf16_training_on_cpu_learns_like_float32(tmp_path, monkeypatch):
     """Autocast on CPU (what AMX machines get) trains to finite, lower losses; forced on here."""
-    monkeypatch.setattr(T, "cpu_has_bf16_matmul", lambda: True)
+    monkeypatch.setattr(runtime, "cpu_has_bf16_matmul", lambda: True)
     inputs = make_inputs(multi=True)
     config = make_config(True, head="layers", epochs=3, lr=0.02, amp=True)
     fitted = T.fit(config, inputs, paths_for(tmp_path, config, live=False))

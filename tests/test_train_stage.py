@@ -157,15 +157,17 @@ def test_stage_names_a_missing_param(tmp_path, stage_main):
     params = yaml.safe_load((tmp_path / "params.yaml").read_text())
     del params["train"]["lr"]
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params))
-    with pytest.raises(SystemExit, match="missing key 'lr'"):
+    with pytest.raises(SystemExit, match="missing key train.lr"):
         stage_main(tmp_path, *ARGS)
 
 
 def test_cli_flags_cover_every_train_config_field():
     import dataclasses
 
-    from fashion.train import TrainConfig
-    from fashion.train_commands import FLAGS, REQUIRED
+    from fashion.train.config import TrainConfig
+    from fashion.train.commands import FLAGS, REQUIRED
+
+    from fashion.train.config import PARAM_KEYS
 
     fields = {f.name: f for f in dataclasses.fields(TrainConfig)}
     assert list(FLAGS) == list(fields)
@@ -176,10 +178,43 @@ def test_cli_flags_cover_every_train_config_field():
         assert kind is type(default), name
         if choices:
             assert default in choices, name
+        if name in PARAM_KEYS:  # the default is the params key's value: the help names the key
+            assert f"(params: {PARAM_KEYS[name]})" in help_text, name
         elif kind is bool:
             assert f"default {'on' if default else 'off'}" in help_text, name
         else:
             assert f"(default {default})" in help_text, name
+
+
+def test_train_config_defaults_are_the_committed_params():
+    """One source of defaults: a library default that drifts from params.yaml fails here."""
+    import dataclasses
+
+    from fashion.params import load_params, value
+    from fashion.train.config import PARAM_KEYS, TrainConfig
+
+    params = load_params(Path(__file__).resolve().parents[1] / "params.yaml")
+    defaults = {f.name: f.default for f in dataclasses.fields(TrainConfig)}
+    assert {name: defaults[name] for name in PARAM_KEYS} == {name: value(params, key) for name, key in PARAM_KEYS.items()}
+
+
+def test_cli_without_flags_writes_what_the_stage_writes(tmp_path, stage_main, one_thread):
+    from fashion.cli import main as cli_main
+
+    write_processed(tmp_path, "deepfashion")
+    write_params(tmp_path)
+    stage_main(tmp_path, *ARGS)
+    out = tmp_path / "cli"
+    code = cli_main(["train", "--params", str(tmp_path / "params.yaml"), "--processed",
+                     str(tmp_path / "data" / "processed"), "--out", str(out), *ARGS])
+    assert code == 0
+    run = "metrics/deepfashion/resnet18-base.json"
+    stage_metrics, cli_metrics = (json.loads((root / run).read_text()) for root in (tmp_path, out))
+    for timed in (stage_metrics, cli_metrics):
+        timed.pop("val_seconds_per_batch")  # wall time, the only field allowed to differ
+    assert cli_metrics == stage_metrics
+    model = "models/deepfashion/resnet18-base/model.pt"
+    assert (out / model).read_bytes() == (tmp_path / model).read_bytes()
 
 
 def test_cli_train_command_runs_with_flags(tmp_path, one_thread):
@@ -196,7 +231,8 @@ def test_cli_train_command_runs_with_flags(tmp_path, one_thread):
     run_metrics = json.loads((out / "metrics" / "deepfashion" / "resnet18-layers.json").read_text())
     assert run_metrics["paper"]["hint_source"] == "none" and run_metrics["epochs"] == 1
     saved = json.loads((out / "models" / "deepfashion" / "resnet18-layers" / "model.json").read_text())
-    assert saved["config"]["fc_width"] == 8 and saved["config"]["lr"] == 0.01  # flag given / default kept
+    committed_lr = yaml.safe_load((Path(__file__).resolve().parents[1] / "params.yaml").read_text())["train"]["lr"]
+    assert saved["config"]["fc_width"] == 8 and saved["config"]["lr"] == committed_lr  # flag given / params kept
 
 
 def test_cli_reports_bad_settings_without_traceback(tmp_path, capsys):
@@ -206,4 +242,4 @@ def test_cli_reports_bad_settings_without_traceback(tmp_path, capsys):
     code = cli_main(["train", "--processed", str(tmp_path / "data" / "processed"), "--dataset", "deepfashion",
                      "--backbone", "resnet18", "--head", "base", "--epochs", "0"])
     assert code == 1
-    assert "epochs must be >= 1" in capsys.readouterr().err
+    assert "train.epochs: expected an integer >= 1, got 0" in capsys.readouterr().err

@@ -7,15 +7,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
+from fashion.choices import DATASETS, LABEL_SOURCES
 from fashion.data.errors import DataError
-from fashion.data.images import IMAGES_FILE, INDEX_FILE
+from fashion.data.layout import IMAGES_FILE, INDEX_FILE
 from fashion.data.instagram import attribute_groups
 
-DATASETS = ("deepfashion", "instagram")
 SPLITS = ("train", "val")
-LABEL_SOURCES = ("truth", "text")
 ANNOTATION_COLUMNS = ("post_id", "facet", "rank", "term")
+INDEX_COLUMNS = ("row", "split", "image", "categories", "subcategories", "attributes")  # images/<dataset>/index.parquet
 # The paper's weak labels held 4 materials + 4 patterns per image (besides categories/subcategories).
 PAPER_TEXT_ATTRIBUTE_GROUPS = ("material", "pattern")
 
@@ -60,13 +61,36 @@ def read_annotations(source: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
     if isinstance(source, pd.DataFrame):
         frame = source
     else:
-        if not Path(source).is_file():
-            raise DataError(name, "file", "not found")
-        frame = pd.read_parquet(source)
+        frame = read_parquet_file(Path(source), "the rank stage")
     missing = [c for c in ANNOTATION_COLUMNS if c not in frame.columns]
     if missing:
         raise DataError(name, "columns", f"missing {missing}")
     return frame.assign(post_id=frame["post_id"].astype(str))
+
+
+def check_file(path: Path, made_by: str) -> None:
+    """DataError naming `path` when it is missing or a folder (`made_by` writes it)."""
+    if path.is_dir():
+        raise DataError(path, "file", f"is a folder, expected a file (rerun {made_by})")
+    if not path.is_file():
+        raise DataError(path, "file", f"not found (run {made_by})")
+
+
+def read_parquet_file(path: Path, made_by: str) -> pd.DataFrame:
+    """A Parquet file as a frame; missing, a folder, empty, cut short or not Parquet: DataError."""
+    check_file(path, made_by)
+    try:
+        return pd.read_parquet(path)
+    except (OSError, ValueError, pa.ArrowException) as error:  # ArrowInvalid: not Parquet / truncated
+        raise DataError(path, "file", f"not a readable Parquet file ({error}); rerun {made_by}") from None
+
+
+def _load_pixels(path: Path) -> np.ndarray:
+    check_file(path, "the images stage")
+    try:
+        return np.load(path, mmap_mode="r", allow_pickle=False)  # uint8 [rows, H, W, 3]
+    except (OSError, ValueError, EOFError) as error:  # bad header, cut short, empty
+        raise DataError(path, "file", f"not a readable .npy array ({error}); rerun the images stage") from None
 
 
 def _source_name(source) -> str:
@@ -148,11 +172,14 @@ def load_benchmark(images_dir: str | os.PathLike, ranges_section: dict, split: s
         raise ValueError("labels='text' needs annotations (annotations.parquet)")
 
     index_path = images_dir / INDEX_FILE
-    for path in (index_path, images_dir / IMAGES_FILE):
-        if not path.is_file():
-            raise DataError(path, "file", "not found (run the images stage)")
-    index = pd.read_parquet(index_path)
-    pixels = np.load(images_dir / IMAGES_FILE, mmap_mode="r")  # uint8 [rows, H, W, 3]
+    index = read_parquet_file(index_path, "the images stage")
+    pixels = _load_pixels(images_dir / IMAGES_FILE)
+    if pixels.ndim != 4 or pixels.shape[-1] != 3 or pixels.dtype != np.uint8:
+        raise DataError(images_dir / IMAGES_FILE, "array", f"expected uint8 [rows, H, W, 3], got {pixels.dtype} "
+                                                            f"{pixels.shape}; rerun the images stage")
+    missing = [c for c in INDEX_COLUMNS if c not in index.columns]
+    if missing:
+        raise DataError(index_path, "columns", f"missing {missing}; rerun the images stage")
     if len(index) != pixels.shape[0] or not np.array_equal(index["row"].to_numpy(), np.arange(len(index))):
         raise DataError(index_path, "row", f"index ({len(index)} rows) does not match images.npy "
                                            f"({pixels.shape[0]} rows); rerun the images stage")

@@ -1,4 +1,6 @@
-"""Hint construction for the dynamic heads (docs/contracts.md, "Hint protocols").
+"""Hints for the dynamic heads: the protocols, the predicted-category rules and the per-sample
+draws (docs/contracts.md, "Hint protocols"). Training and evaluation only ask `plan_hints` for a
+plan; this module is the one place that knows where a protocol's hints come from.
 
 A hinted sample gets exactly one category hint; optionally one subcategory hint and one attribute
 hint, each drawn only among labels inside the hinted category's range (ranges.json), so a hint
@@ -9,16 +11,37 @@ truth attributes; one keeps the hint strength comparable across datasets and pro
 from __future__ import annotations
 
 import os
+import re
 import zlib
 from dataclasses import dataclass
+from typing import Any, Callable, Mapping
 
 import numpy as np
 import pandas as pd
 
+from fashion.choices import HINT_SOURCES as SOURCES
 from fashion.data.benchmark import PAPER_TEXT_ATTRIBUTE_GROUPS, Benchmark, mined_labels
 
-SOURCES = ("truth", "text", "predicted", "none")
-LEAKAGE_FREE_ATTRIBUTE_RATE = 0.0  # the leakage_free protocol never gives attribute hints
+
+@dataclass(frozen=True)
+class Protocol:
+    """Where one evaluation protocol's hints come from. A field left None takes the run's own
+    hint setting (params `hints.*`), so "paper" is the protocol the run trains under."""
+
+    sources: Mapping[str, str] | None   # dataset -> source; None: the run's hints.source
+    rate: float | None                  # share of samples hinted; None: hints.rate
+    attribute_rate: float | None        # share of hinted samples with an attribute hint; None: hints.attribute_rate
+    rule: str = "top1"                  # predicted-category rule (PREDICTED_RULES) for a "predicted" source
+
+
+PROTOCOLS: dict[str, Protocol] = {
+    # the run's settings; with hints.source "paper": truth for DeepFashion, text for Instagram
+    "paper": Protocol(None, None, None),
+    # never truth, never attribute hints: the model's own top-1 (DeepFashion) or the text (Instagram)
+    "leakage_free": Protocol({"deepfashion": "predicted", "instagram": "text"}, 1.0, 0.0),
+}
+PAPER_SOURCES = {"deepfashion": "truth", "instagram": "text"}
+LEAKAGE_FREE_ATTRIBUTE_RATE = PROTOCOLS["leakage_free"].attribute_rate
 
 
 @dataclass
@@ -31,7 +54,7 @@ class HintArrays:
 def resolve_source(source: str, dataset: str) -> str:
     """"paper" -> truth (DeepFashion) / text (Instagram); other sources pass through, checked."""
     if source == "paper":
-        return "truth" if dataset == "deepfashion" else "text"
+        return PAPER_SOURCES[dataset]
     if source not in SOURCES:
         raise ValueError(f"hints.source must be paper or one of {SOURCES}, got {source!r}")
     if source == "text" and dataset != "instagram":
@@ -42,7 +65,7 @@ def resolve_source(source: str, dataset: str) -> str:
 def leakage_free_source(dataset: str) -> str:
     """The leakage_free protocol's category source (always with attribute_rate 0): the model's own
     top-1 (`predicted`, via hints_from_scores) for DeepFashion, text-mined for Instagram."""
-    return "predicted" if dataset == "deepfashion" else "text"
+    return PROTOCOLS["leakage_free"].sources[dataset]
 
 
 def hint_rng(seed: int, split: str) -> np.random.Generator:
@@ -117,12 +140,105 @@ def make_hints(bench: Benchmark, protocol_source: str, rate: float, attribute_ra
 
 def hints_from_scores(category_scores: np.ndarray, multi: bool) -> np.ndarray:
     """Category hints from model scores [N, K] -> bool [N, K]: the top-1 category; for multi-class
-    also every category scoring >= 0.5."""
+    also every category scoring >= 0.5 (the protocols' rule, "top1")."""
+    return top_k_hints(category_scores, multi, 1)
+
+
+# --------------------------------------------------------------------------------------------
+# Predicted-category rules: category scores [N, K] -> bool hints [N, K]
+
+
+def top_k_hints(category_scores: np.ndarray, multi: bool, k: int) -> np.ndarray:
+    """The k best-scoring categories (ties: the lower index first); multi-class also every
+    category scoring >= 0.5."""
     scores = np.asarray(category_scores)
     hints = np.zeros(scores.shape, dtype=bool)
     if scores.shape[0] == 0:
         return hints
-    hints[np.arange(scores.shape[0]), scores.argmax(axis=1)] = True
+    if k == 1:
+        hints[np.arange(scores.shape[0]), scores.argmax(axis=1)] = True
+    else:
+        best = np.argsort(-scores, axis=1, kind="stable")[:, :k]  # [N, k]
+        np.put_along_axis(hints, best, True, axis=1)
     if multi:
         hints |= scores >= 0.5
     return hints
+
+
+def share_hints(category_scores: np.ndarray, multi: bool, minimum: float) -> np.ndarray:
+    """The top-1 category when its share of the summed scores is >= minimum, else no hint."""
+    scores = np.asarray(category_scores, dtype=np.float64)
+    hints = np.zeros(scores.shape, dtype=bool)
+    if scores.shape[0] == 0:
+        return hints
+    share = scores / np.maximum(scores.sum(axis=1, keepdims=True), 1e-12)
+    best = share.argmax(axis=1)
+    confident = share[np.arange(len(share)), best] >= minimum
+    hints[np.flatnonzero(confident), best[confident]] = True
+    return hints
+
+
+# rule family -> (argument parser, rule). A rule name is the family plus its argument: top1, top3, share0.3, none.
+PREDICTED_RULES: dict[str, tuple[Callable[[str], Any], Callable[..., np.ndarray]]] = {
+    "top": (int, top_k_hints),
+    "share": (float, share_hints),
+    "none": (lambda _: None, lambda scores, multi, _: np.zeros(np.shape(scores), dtype=bool)),
+}
+
+
+def predicted_rule(name: str) -> Callable[[np.ndarray, bool], np.ndarray]:
+    """`name` (e.g. "top1", "share0.3", "none") -> rule(category_scores [N,K], multi) -> bool [N,K]."""
+    match = re.fullmatch("(" + "|".join(PREDICTED_RULES) + ")(.*)", name)
+    family = match.group(1) if match else ""
+    if family not in PREDICTED_RULES:
+        raise ValueError(f"unknown predicted-hint rule {name!r}: top<k>, share<min>, none")
+    parse, rule = PREDICTED_RULES[family]
+    try:
+        argument = parse(match.group(2))
+    except ValueError:
+        raise ValueError(f"predicted-hint rule {name!r}: bad argument {match.group(2)!r}") from None
+    if family == "top" and argument < 1:
+        raise ValueError(f"predicted-hint rule {name!r}: k must be >= 1")
+    return lambda scores, multi: rule(scores, multi, argument)
+
+
+# --------------------------------------------------------------------------------------------
+# Plans: what training and evaluation ask for
+
+
+@dataclass(frozen=True)
+class HintSettings:
+    """A run's hint settings (params `hints.*`)."""
+
+    source: str = "paper"
+    rate: float = 1.0
+    attribute_rate: float = 0.5
+
+
+@dataclass(frozen=True)
+class HintPlan:
+    """One split's hints under one protocol: per-sample arrays (truth / text), the model's own
+    predictions under `rule` ("predicted", computed in the forward pass), or nothing ("none")."""
+
+    source: str
+    arrays: HintArrays | None = None
+    rule: str = "top1"
+
+
+def plan_hints(bench: Benchmark, protocol: str, settings: HintSettings, seed: int, annotations: Any = None,
+               rule: str | None = None) -> HintPlan:
+    """The plan for `bench` under PROTOCOLS[protocol] with the run's `settings`; `rule` overrides
+    the protocol's predicted-category rule."""
+    if protocol not in PROTOCOLS:
+        raise ValueError(f"unknown hint protocol {protocol!r}; choices: {sorted(PROTOCOLS)}")
+    spec = PROTOCOLS[protocol]
+    source = spec.sources[bench.dataset] if spec.sources is not None else settings.source
+    rate = settings.rate if spec.rate is None else spec.rate
+    attribute_rate = settings.attribute_rate if spec.attribute_rate is None else spec.attribute_rate
+    resolved = resolve_source(source, bench.dataset)
+    chosen_rule = rule or spec.rule
+    predicted_rule(chosen_rule)  # an unknown rule fails here, not in the first forward pass
+    if resolved in ("predicted", "none"):
+        return HintPlan(resolved, None, chosen_rule)
+    return HintPlan(resolved, make_hints(bench, resolved, rate, attribute_rate, seed, annotations=annotations),
+                    chosen_rule)

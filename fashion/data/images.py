@@ -23,10 +23,10 @@ from fashion.data.decode import DecodeJob, decode_job, safe_join
 from fashion.data.deepfashion import load_deepfashion
 from fashion.data.errors import DataError
 from fashion.data.instagram import post_labels, read_ingest_table, truth_item_labels
+from fashion.data.layout import IMAGES_FILE, INDEX_FILE, SUMMARY_FILE
 from fashion.data.split import TRAIN, VAL, post_split
 from fashion.io import atomic_path, write_json, write_parquet
 
-IMAGES_FILE, INDEX_FILE, SUMMARY_FILE = "images.npy", "index.parquet", "summary.json"
 PARALLEL_MIN_JOBS = 256   # below this, starting decoder processes costs more than it saves
 COPY_CHUNK = 4096         # rows copied at a time when compacting the array
 

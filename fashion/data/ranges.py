@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from fashion.choices import RANGE_SOURCES
 from fashion.data.deepfashion import DeepFashionData, load_deepfashion
 from fashion.data.instagram import InstagramVocab, post_labels, read_truth, truth_item_labels
 from fashion.data.split import TRAIN, post_split
 
-INSTAGRAM_SOURCES = ("truth", "ontology")
+INSTAGRAM_SOURCES = RANGE_SOURCES
 
 
 def deepfashion_ranges(data: DeepFashionData) -> dict:

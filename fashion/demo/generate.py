@@ -24,8 +24,8 @@ from fashion.ontology import Ontology
 class DemoConfig:
     seed: int = 2018
     accounts: int = 20
-    posts: int = 1200
-    deepfashion_images: int = 2000
+    posts: int = 1500
+    deepfashion_images: int = 1400
     image_size: int = 96
     video_rate: float = 0.03
     carousel_rate: float = 0.2

@@ -7,6 +7,9 @@ from typing import Callable, Sequence
 
 from torch import nn
 
+from fashion.choices import BACKBONES as BACKBONE_NAMES
+from fashion.choices import HEADS as HEAD_NAMES
+
 from fashion.models.backbones import build_resnet18, build_resnet34, build_resnet50, build_vgg16, build_vgg16_bn
 from fashion.models.heads import OUTPUT_ACTIVATIONS, BaseHead, LayersHead, PruningHead
 from fashion.models.labels import Hints, LabelSpace
@@ -28,6 +31,10 @@ HEADS: dict[str, type[nn.Module]] = {
     "pruning": PruningHead,  # Algorithm 1
     "layers": LayersHead,  # Algorithm 2
 }
+
+# fashion.choices names them for params validation and the CLI (no torch import there)
+if tuple(BACKBONES) != BACKBONE_NAMES or tuple(HEADS) != HEAD_NAMES:
+    raise ImportError("fashion.models.registry and fashion.choices name different backbones or heads")
 
 
 def available_models() -> dict[str, list[str]]:

@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 
+from fashion.params import add_params_flag, load_optional
 from fashion.report.build import ReportConfig, build_report
 
 
@@ -15,19 +17,23 @@ def register(subparsers) -> None:
     parser.add_argument("--metrics", default="metrics", help="metrics folder (default: metrics)")
     parser.add_argument("--dvclive", default="dvclive", help="dvclive log folder (default: dvclive)")
     parser.add_argument("--out", default="reports", help="output folder (default: reports)")
-    parser.add_argument("--vgg-backbone", default="vgg16", help="backbone of the *16 models (default: vgg16)")
-    parser.add_argument("--resnet-backbone", default="resnet18",
-                        help="backbone of the *Res models (default: resnet18)")
-    parser.add_argument("--tolerance-pp", type=float, default=1.0,
-                        help="C2 band: layers ≈ pruning if |Δ| ≤ this many percentage points (default: 1)")
-    parser.add_argument("--per-class-sample", type=int, default=15,
-                        help="subcategories/attributes shown in the per-class tables (default: 15)")
+    parser.add_argument("--vgg-backbone", help="backbone of the *16 models (params: report.vgg_backbone)")
+    parser.add_argument("--resnet-backbone", help="backbone of the *Res models (params: report.resnet_backbone)")
+    parser.add_argument("--tolerance-pp", type=float,
+                        help="C2 band: layers ≈ pruning if |Δ| ≤ this many percentage points (params: report.tolerance_pp)")
+    parser.add_argument("--per-class-sample", type=int,
+                        help="subcategories/attributes shown in the per-class tables (params: report.per_class_sample)")
+    add_params_flag(parser)
     parser.set_defaults(func=run_report)
 
 
 def run_report(args: argparse.Namespace) -> int:
+    params = load_optional(args.params)
     try:
-        config = ReportConfig(args.vgg_backbone, args.resnet_backbone, args.tolerance_pp, args.per_class_sample)
+        config = ReportConfig.from_params(params) if params is not None else ReportConfig()
+        given = {name: getattr(args, name) for name in ("vgg_backbone", "resnet_backbone", "tolerance_pp",
+                                                        "per_class_sample") if getattr(args, name) is not None}
+        config = dataclasses.replace(config, **given)
     except ValueError as exc:
         print(f"fashion report: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,66 @@
+"""A run's inputs from the contract's files: ranges.json, images/<dataset>/ and (Instagram)
+annotations.parquet. A missing or damaged file is a TrainError naming it and the reason."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fashion.data.benchmark import load_benchmark, read_annotations
+from fashion.data.errors import DataError
+from fashion.models import LabelSpace, LabelSpaceError
+from fashion.train.config import TrainError
+
+
+@dataclass
+class RunInputs:
+    space: LabelSpace
+    train: Any                      # fashion.data Benchmark (train split)
+    val: Any                        # fashion.data Benchmark (val split)
+    annotations: Any = None         # text-mined annotations (Instagram text hints), or None
+
+
+def read_ranges(path: Path) -> dict[str, Any]:
+    """ranges.json as a mapping; missing, a folder, not UTF-8, not JSON or not a mapping: TrainError."""
+    if path.is_dir():
+        raise TrainError(f"{path}: is a folder, expected the ranges stage's JSON file")
+    if not path.is_file():
+        raise TrainError(f"{path}: not found (run the ranges stage first)")
+    try:
+        ranges = json.loads(path.read_bytes().decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise TrainError(f"{path}: not UTF-8 text (byte {error.start}); rerun the ranges stage") from error
+    except json.JSONDecodeError as error:
+        raise TrainError(f"{path}: invalid JSON ({error}); rerun the ranges stage") from error
+    if not isinstance(ranges, dict):
+        raise TrainError(f"{path}: expected a JSON object of datasets, got {type(ranges).__name__}")
+    return ranges
+
+
+def load_inputs(processed_dir: str | os.PathLike, dataset: str, labels: str = "truth") -> RunInputs:
+    """ranges.json + images/<dataset>/ (+ annotations.parquet for Instagram) -> RunInputs."""
+    processed = Path(processed_dir)
+    ranges_file = processed / "ranges.json"
+    ranges = read_ranges(ranges_file)
+    if dataset not in ranges:
+        raise TrainError(f"{ranges_file}: no section {dataset!r} (have {sorted(ranges)})")
+    section = ranges[dataset]
+    try:
+        space = LabelSpace.from_ranges(section)
+    except (LabelSpaceError, KeyError, TypeError, ValueError) as error:
+        raise TrainError(f"{ranges_file}: section {dataset!r} is not a label space ({error})") from error
+    annotations = None
+    annotations_file = processed / "annotations.parquet"
+    try:
+        if dataset == "instagram":
+            if not annotations_file.is_file():
+                raise TrainError(f"{annotations_file}: not found (Instagram text hints need the rank stage)")
+            annotations = read_annotations(annotations_file)  # parsed once, reused by every hint draw
+        images_dir = processed / "images" / dataset
+        train = load_benchmark(images_dir, section, "train", labels, annotations)
+        val = load_benchmark(images_dir, section, "val", labels, annotations)
+    except DataError as error:
+        raise TrainError(str(error)) from error
+    return RunInputs(space, train, val, annotations)
