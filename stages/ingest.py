@@ -2,9 +2,10 @@
 and metrics/ingest.json."""
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
-from fashion.ingest import IngestConfig, ingest
+from fashion.ingest import IngestConfig, ingest, no_post_warnings
 from fashion.io import write_json
 from fashion.params import load_params, section
 
@@ -22,6 +23,8 @@ def main() -> int:
     write_json(METRICS, metrics)
     print(f"ingest: {metrics['posts']} posts, {metrics['comments']} comments, "
           f"{metrics['rejects']} rejects, {metrics['truth_items']} truth items -> {OUT_DIR}")
+    for warning in no_post_warnings(metrics):  # a warning only: the exit code stays as it was
+        print(f"ingest: {warning}", file=sys.stderr)
     return 1 if metrics["rejects_by_reason"].get("path_not_found") else 0
 
 

@@ -1,5 +1,5 @@
-"""Ingest: exact tables for each scrape format, truth from the annotation export, dedupe,
-streaming batches, determinism, CLI and stage script end to end."""
+"""Ingest: exact tables for each scrape format, truth from the annotation export, streaming
+batches, determinism, CLI and stage script end to end (duplicate copies: test_ingest_duplicates)."""
 from __future__ import annotations
 
 import json
@@ -36,7 +36,7 @@ def ontology():
 
 def run(root: Path, out: Path, ontology=None, config: IngestConfig = QUIET) -> dict:
     metrics = ingest([root], out, config, ontology=ontology)
-    assert metrics["records_in"] == metrics["posts"] + metrics["rejected_posts"]
+    assert metrics["records_in"] == metrics["posts"] + metrics["rejected_posts"] + metrics["duplicates"]
     return metrics
 
 
@@ -81,9 +81,10 @@ def test_instaloader_folder_of_profiles_exact_tables(tmp_path):
     assert read(tmp_path / "out", "truth") == []
     assert metrics == {
         "records_in": 4, "posts": 4, "rejected_posts": 0, "comments": 2, "media": 8, "duplicates": 0,
+        "duplicates_merged": 0, "duplicate_conflicts": 0,
         "rejects": 0, "rejects_by_reason": {}, "skipped_files": 2,  # profile metadata + id file
-        "formats": {"instaloader": 3, "instaloader_iphone": 1}, "truth_items": 0, "truth_posts": 0,
-        "truth_posts_not_in_dump": 0}
+        "formats": {"instaloader": 3, "instaloader_iphone": 1}, "inputs": [{"path": str(root), "posts": 4}],
+        "truth_items": 0, "truth_posts": 0, "truth_posts_not_in_dump": 0}
 
 
 def test_output_schema_types(tmp_path):
@@ -312,23 +313,6 @@ def test_annotation_export_passed_as_a_path(tmp_path, ontology):
     metrics = run(export, tmp_path / "out", ontology)
     assert metrics["truth_items"] == 4 and metrics["posts"] == 0 and metrics["records_in"] == 0
     assert {r["post_id"] for r in read(tmp_path / "out", "truth")} == {"1001", "1002", "4242"}
-
-
-def test_dedupe_across_formats_and_paths(tmp_path):
-    root = build_instaloader(tmp_path / "dump")
-    again = tmp_path / "again" / "alice"
-    again.mkdir(parents=True)
-    write_post(again, "copy", graph_node("1001", "A1code", T0, "same post, other dump", "alice"))
-    (again / "copy.jpg").write_bytes(jpeg_bytes())
-    metrics = ingest([root, tmp_path / "again"], tmp_path / "out", QUIET)
-    assert (metrics["records_in"], metrics["posts"], metrics["rejected_posts"], metrics["duplicates"]) == (5, 4, 1, 1)
-    [reject] = read(tmp_path / "out", "rejects")
-    assert reject["code"] == "duplicate_post" and reject["record"] == "1001" and reject["source"] == "alice/copy.json.xz"
-    assert "alice/copy.json.xz" in reject["reason"] and "alice/2018-01-01_09-46-40_UTC.json.xz" in reject["reason"]
-    assert [p["caption"] for p in read(tmp_path / "out", "posts") if p["post_id"] == "1001"] == [
-        "Red #Dress by @Zara_Official #OOTD"]  # the first one seen is kept
-    # the duplicate's media file is its own, not an orphan: no other reject
-    assert metrics["rejects_by_reason"] == {"duplicate_post": 1}
 
 
 def test_batches_stream_into_row_groups(tmp_path):

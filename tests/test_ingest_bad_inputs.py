@@ -6,6 +6,7 @@ import json
 import lzma
 import os
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -129,13 +130,6 @@ def unknown_json_shape(root: Path) -> Expect:
 def unknown_file(root: Path) -> Expect:
     (good_dump(root) / "notes.csv").write_text("a,b\n")
     return Expect("unrecognised_file", "alice/notes.csv", "not a file of any supported scrape format")
-
-
-def duplicate_in_plain_and_xz(root: Path) -> Expect:
-    folder = good_dump(root)
-    write_post(folder, GOOD, graph_node("1", "G", T0, "good #post", "alice"), compress=False)
-    return Expect("duplicate_post", f"alice/{GOOD}.json.xz", f"already ingested from alice/{GOOD}.json",
-                  record="1", rejected_posts=1)
 
 
 def missing_carousel_image(root: Path) -> Expect:
@@ -361,7 +355,7 @@ def graph_images_element_not_object(root: Path) -> Expect:
 
 CASES = [truncated_xz, garbage_xz, xz_with_trailing_junk, invalid_json, missing_id, wrong_type_timestamp, unparseable_timestamp,
          wrong_type_optional_field, wrong_structure, array_element_not_object, unknown_json_shape, unknown_file,
-         duplicate_in_plain_and_xz, missing_carousel_image, zero_byte_image, truncated_image, not_an_image,
+         missing_carousel_image, zero_byte_image, truncated_image, not_an_image,
          too_many_pixels, decompression_bomb, invalid_utf8_caption, lone_surrogate, media_symlink_outside,
          metadata_symlink_outside, folder_symlink_outside, dotdot_media_reference, absolute_media_reference,
          comment_without_id, broken_comments_file, orphan_media, orphan_comments, story_item, string_is_video,
@@ -396,7 +390,8 @@ def test_bad_input_is_rejected_and_the_rest_ingests(tmp_path, case):
 
 
 def test_everything_bad_at_once_keeps_the_invariant(tmp_path):
-    """All cases as PATHs of one run: their good posts repeat ids across PATHs, so duplicates add up too."""
+    """All cases as PATHs of one run: their good posts repeat ids across PATHs, so they are merged
+    copies (duplicates), not rejected posts."""
     expects, roots = [], []
     for case in CASES:
         roots.append(tmp_path / case.__name__ / "dump")
@@ -406,9 +401,11 @@ def test_everything_bad_at_once_keeps_the_invariant(tmp_path):
     unique_posts = len(set().union(*(e.posts for e in expects)))
     assert metrics["records_in"] == post_records + sum(e.rejected_posts for e in expects)
     assert metrics["posts"] == unique_posts
-    assert metrics["duplicates"] == post_records - unique_posts + 1  # + the duplicate_in_plain_and_xz case
-    assert metrics["rejected_posts"] == sum(e.rejected_posts for e in expects) + post_records - unique_posts
-    assert metrics["records_in"] == metrics["posts"] + metrics["rejected_posts"]
+    assert metrics["duplicates"] == post_records - unique_posts
+    recurring = Counter(post_id for e in expects for post_id in e.posts)
+    assert metrics["duplicates_merged"] == sum(1 for n in recurring.values() if n > 1)
+    assert metrics["rejected_posts"] == sum(e.rejected_posts for e in expects)
+    assert metrics["records_in"] == metrics["posts"] + metrics["rejected_posts"] + metrics["duplicates"]
     assert pq.read_metadata(tmp_path / "out" / "rejects.parquet").num_rows == metrics["rejects"]
 
 
@@ -554,7 +551,8 @@ def test_mutated_exports_never_stop_the_run(tmp_path):
         target.write_bytes(lzma.compress(text) if compressed else text)
     metrics = ingest([dump], tmp_path / "out", IngestConfig(progress=False),
                      ontology=load_ontology(Path(__file__).resolve().parents[1] / "ontology"))
-    assert metrics["records_in"] == metrics["posts"] + metrics["rejected_posts"] > 0
+    assert metrics["records_in"] == metrics["posts"] + metrics["rejected_posts"] + metrics["duplicates"] > 0
+    assert metrics["duplicates"] > 0  # cases copied from one source: merged, never a crash
     assert metrics["rejects"] > 0
     for name in ("posts", "comments", "rejects", "truth"):
         pq.read_table(tmp_path / "out" / f"{name}.parquet")  # readable, schema-valid

@@ -1,4 +1,4 @@
-"""`fashion ingest PATH... --out DIR [--max-image-pixels N] [--metrics FILE]`."""
+"""`fashion ingest PATH... --out DIR [--max-image-pixels N] [--metrics FILE] [--strict]`."""
 from __future__ import annotations
 
 import argparse
@@ -21,11 +21,13 @@ def register(subparsers) -> None:
     parser.add_argument("--metrics", help="also write the metrics JSON here")
     parser.add_argument("--ontology", default="ontology", help="ontology folder, for annotation exports")
     parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--strict", action="store_true",
+                        help="exit 1 when a PATH gives no post (always warned about on stderr)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from fashion.ingest import IngestConfig, ingest
+    from fashion.ingest import IngestConfig, ingest, no_post_warnings
     from fashion.ontology import OntologyError
 
     if args.max_image_pixels <= 0:
@@ -42,8 +44,14 @@ def run(args: argparse.Namespace) -> int:
         write_json(args.metrics, metrics)
     print(json.dumps({k: metrics[k] for k in ("records_in", "posts", "rejected_posts", "comments",
                                               "duplicates", "rejects", "truth_items")}))
+    warnings = no_post_warnings(metrics)
+    for warning in warnings:
+        print(f"fashion ingest: {warning}", file=sys.stderr)
     missing = metrics["rejects_by_reason"].get("path_not_found", 0)
     if missing:
         print(f"fashion ingest: {missing} PATH(s) not found (see rejects.parquet)", file=sys.stderr)
+        return 1
+    if warnings and args.strict:
+        print(f"fashion ingest: --strict: {len(warnings)} PATH(s) gave no post", file=sys.stderr)
         return 1
     return 0

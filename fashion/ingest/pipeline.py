@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
+import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from fashion.ingest.annotations import read_annotations
+from fashion.ingest.duplicates import Copy, Merged, merge
 from fashion.ingest.media import check_media, pixel_cap
 from fashion.ingest.paths import DumpRoot
 from fashion.ingest.records import PostRecord
@@ -33,7 +37,8 @@ class IngestConfig:
 
 
 class _Run:
-    """State of one ingest run: writers, counters and the seen post ids (the only per-post memory)."""
+    """State of one ingest run: writers, counters, the seen post ids (their position in posts
+    order) and the extra copies of duplicated ids, the only per-post memory."""
 
     def __init__(self, writers: dict[str, BatchedParquetWriter], config: IngestConfig, bar: tqdm):
         self.writers = writers
@@ -42,7 +47,8 @@ class _Run:
         self.counts: Counter[str] = Counter()
         self.reasons: Counter[str] = Counter()
         self.formats: Counter[str] = Counter()
-        self.seen: dict[str, str] = {}   # post id -> file it came from (for duplicate details)
+        self.seen: dict[str, int] = {}           # post id -> its row in posts.parquet
+        self.copies: dict[str, list[Copy]] = {}  # post id -> copies read after the first one
 
     def reject(self, reject: Reject) -> None:
         self.writers["rejects"].add(reject.row())
@@ -67,16 +73,7 @@ class _Run:
 
     def _post(self, record: PostRecord, root: DumpRoot, dump_root: str) -> None:
         post = record.post
-        post_id, source = post["post_id"], post["source"]
-        first = self.seen.get(post_id)
-        if first is not None:
-            # the duplicate's own field problems are moot: the whole record is dropped
-            self.counts["duplicates"] += 1
-            self.counts["rejected_posts"] += 1
-            self.reject(Reject(source, post_id, "duplicate_post",
-                               f"post {post_id} in {source} was already ingested from {first}"))
-            return
-        self.seen[post_id] = source
+        post_id = post["post_id"]
         media = []
         for ref in record.media:
             problem = check_media(root, ref, self.config.max_image_pixels)
@@ -84,15 +81,75 @@ class _Run:
                 self.reject(Reject(ref.rel, post_id, *problem))
             else:
                 media.append({"path": ref.rel, "type": ref.type})
-        self.writers["posts"].add({**post, "media": media, "dump_root": dump_root})
+        for reject in record.rejects:
+            self.reject(reject)
+        row = {**post, "media": media, "dump_root": dump_root}
+        if post_id in self.seen:
+            # merged with the first copy (already written) once every PATH has been read
+            self.counts["duplicates"] += 1
+            self.copies.setdefault(post_id, []).append(Copy(row, list(record.comments)))
+            return
+        self.seen[post_id] = len(self.seen)
+        self.writers["posts"].add(row)
         self.counts["posts"] += 1
         self.counts["media"] += len(media)
         self.formats[post["source_format"]] += 1
         for comment in record.comments:
             self.writers["comments"].add(comment)
         self.counts["comments"] += len(record.comments)
-        for reject in record.rejects:
-            self.reject(reject)
+
+    def publish(self, staging: Path, out: Path) -> None:
+        """Staged posts/comments -> `out`: moved as they are when no post id repeated (the bytes
+        streaming wrote), else rewritten with each duplicated post's first copy merged with the
+        others, at the first copy's place."""
+        if not self.copies:
+            for name in ("posts", "comments"):
+                os.replace(staging / f"{name}.parquet", out / f"{name}.parquet")
+            return
+        firsts = {post_id: Copy(row) for post_id, row in _rows(staging / "posts.parquet", self.config)
+                  if post_id in self.copies}
+        for post_id, row in _rows(staging / "comments.parquet", self.config):
+            if post_id in self.copies:
+                firsts[post_id].comments.append(row)
+        merged = {post_id: merge([firsts[post_id], *copies]) for post_id, copies in sorted(self.copies.items())}
+        for post_id, result in merged.items():
+            first = firsts[post_id]
+            self.counts["media"] += len(result.post["media"]) - len(first.post["media"])
+            self.counts["comments"] += len(result.comments) - len(first.comments)
+            self.formats[first.post["source_format"]] -= 1
+            self.formats[result.post["source_format"]] += 1
+            for conflict in result.conflicts:
+                self.reject(conflict)
+        self.counts["duplicates_merged"] = len(merged)
+        self.counts["duplicate_conflicts"] = sum(len(m.conflicts) for m in merged.values())
+        with BatchedParquetWriter(out / "posts.parquet", POSTS_SCHEMA, self.config.batch_rows) as posts:
+            for post_id, row in _rows(staging / "posts.parquet", self.config):
+                posts.add(merged[post_id].post if post_id in merged else row)
+        with BatchedParquetWriter(out / "comments.parquet", COMMENTS_SCHEMA, self.config.batch_rows) as comments:
+            for row in self._merged_comments(staging / "comments.parquet", merged):
+                comments.add(row)
+
+    def _merged_comments(self, staged: Path, merged: dict[str, Merged]) -> Iterator[dict]:
+        """Comment rows in posts order, a merged post's (which its first copy may not have had)
+        where its post is."""
+        pending = sorted((self.seen[post_id], post_id) for post_id in merged)
+        pending.reverse()  # popped from the end: lowest position first
+        for post_id, row in _rows(staged, self.config):
+            position = self.seen[post_id]
+            while pending and pending[-1][0] <= position:
+                yield from merged[pending.pop()[1]].comments
+            if post_id not in merged:
+                yield row
+        while pending:
+            yield from merged[pending.pop()[1]].comments
+
+
+def _rows(path: Path, config: IngestConfig) -> Iterator[tuple[str, dict]]:
+    """(post_id, row) of a staged table, streamed in row batches."""
+    with pq.ParquetFile(path) as table:
+        for batch in table.iter_batches(batch_size=config.batch_rows):
+            for row in batch.to_pylist():
+                yield row["post_id"], row
 
 
 def dump_root_of(path: str | os.PathLike) -> str:
@@ -109,25 +166,46 @@ def ingest(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
     """Read every PATH (Instaloader profile folder or folder of them, instagram-scraper or Apify
     JSON, annotation export; auto-detected per file), write posts/comments/rejects/truth.parquet
     into `out_dir` and return the metrics dict. Rows keep input order (PATH order, folders
-    top-down, files by name, records in file order), so the same input gives the same bytes.
-    Invariant: records_in == posts + rejected_posts."""
+    top-down, files by name, records in file order), so the same input gives the same bytes;
+    copies of one post id become one post whatever their order. Invariant:
+    records_in == posts + rejected_posts + duplicates."""
     out = Path(out_dir)
-    schemas = {"posts": POSTS_SCHEMA, "comments": COMMENTS_SCHEMA, "rejects": REJECTS_SCHEMA, "truth": TRUTH_SCHEMA}
-    writers = {name: BatchedParquetWriter(out / f"{name}.parquet", schema, config.batch_rows)
-               for name, schema in schemas.items()}
+    out.mkdir(parents=True, exist_ok=True)
+    # posts and comments are staged: a post id seen again later may change rows already written
+    staging = Path(tempfile.mkdtemp(prefix=".ingest-staging.", dir=out))
+    try:
+        return _ingest(paths, out, staging, config, ontology)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _ingest(paths: Sequence[str | os.PathLike], out: Path, staging: Path, config: IngestConfig,
+            ontology: "Ontology | None") -> dict[str, Any]:
+    writers = {"posts": BatchedParquetWriter(staging / "posts.parquet", POSTS_SCHEMA, config.batch_rows),
+               "comments": BatchedParquetWriter(staging / "comments.parquet", COMMENTS_SCHEMA, config.batch_rows),
+               "rejects": BatchedParquetWriter(out / "rejects.parquet", REJECTS_SCHEMA, config.batch_rows),
+               "truth": BatchedParquetWriter(out / "truth.parquet", TRUTH_SCHEMA, config.batch_rows)}
     exports: list[AnnotationExport] = []
-    with writers["posts"], writers["comments"], writers["rejects"], writers["truth"], \
+    inputs: list[dict[str, Any]] = []
+    with writers["rejects"], writers["truth"], \
             tqdm(desc="ingest", unit=" posts", disable=not config.progress, mininterval=1.0) as bar, \
             pixel_cap(config.max_image_pixels):
         run = _Run(writers, config, bar)
-        for path in paths:
-            root_path = dump_root_of(path)
-            root = DumpRoot(root_path)
-            for event in scan_path(path):
-                if isinstance(event, AnnotationExport):
-                    exports.append(event)  # after all posts, so truth can be matched to them
-                else:
-                    run.take(event, root, root_path)
+        with writers["posts"], writers["comments"]:
+            for path in paths:
+                root_path = dump_root_of(path)
+                root = DumpRoot(root_path)
+                events: Counter[str] = Counter()
+                for event in scan_path(path):
+                    events[type(event).__name__] += 1
+                    if isinstance(event, (Reject, RejectedRecord)):
+                        events["code:" + (event if isinstance(event, Reject) else event.reject).code] += 1
+                    if isinstance(event, AnnotationExport):
+                        exports.append(event)  # after all posts, so truth can be matched to them
+                    else:
+                        run.take(event, root, root_path)
+                inputs.append(_input(path, events))
+        run.publish(staging, out)
         truth_posts = _truth(run, exports, config, ontology)
     metrics = {
         "records_in": run.counts["records_in"],
@@ -136,16 +214,45 @@ def ingest(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
         "comments": run.counts["comments"],
         "media": run.counts["media"],
         "duplicates": run.counts["duplicates"],
+        "duplicates_merged": run.counts["duplicates_merged"],
+        "duplicate_conflicts": run.counts["duplicate_conflicts"],
         "rejects": sum(run.reasons.values()),
         "rejects_by_reason": dict(sorted(run.reasons.items())),
         "skipped_files": run.counts["skipped_files"],
-        "formats": dict(sorted(run.formats.items())),
+        "formats": dict(sorted((k, n) for k, n in run.formats.items() if n)),
+        "inputs": inputs,
         "truth_items": writers["truth"].count,
         "truth_posts": len(truth_posts),
         "truth_posts_not_in_dump": sum(1 for post_id in truth_posts if post_id not in run.seen),
     }
-    assert metrics["records_in"] == metrics["posts"] + metrics["rejected_posts"], metrics
+    assert metrics["records_in"] == metrics["posts"] + metrics["rejected_posts"] + metrics["duplicates"], metrics
     return metrics
+
+
+def _input(path: str | os.PathLike, events: Counter[str]) -> dict[str, Any]:
+    """metrics `inputs` entry of one PATH: its post records (copies merged elsewhere included)
+    and, when it gave none, `no_post` saying what it held instead. A PATH holding an annotation
+    export gives truth, not posts: not a `no_post`."""
+    entry: dict[str, Any] = {"path": os.fspath(path), "posts": events["PostRecord"]}
+    if entry["posts"] or events["AnnotationExport"]:
+        return entry
+    codes = sorted(key[5:] for key in events if key.startswith("code:"))
+    rows = sum(events[f"code:{code}"] for code in codes)
+    if codes == ["path_not_found"]:
+        entry["no_post"] = "no such file or folder"
+    elif not rows and not events["Skipped"]:
+        entry["no_post"] = "no files in it"
+    else:
+        held = [f"{rows} reject row(s): {', '.join(codes)}"] if rows else []
+        held += [f"{events['Skipped']} file(s) skipped"] if events["Skipped"] else []
+        entry["no_post"] = "; ".join(held + (["see rejects.parquet"] if rows else []))
+    return entry
+
+
+def no_post_warnings(metrics: dict[str, Any]) -> list[str]:
+    """"PATH: no post found (why)" for every PATH that gave no post (metrics `inputs`)."""
+    return [f"{entry['path']}: no post found ({entry['no_post']})"
+            for entry in metrics.get("inputs", []) if "no_post" in entry]
 
 
 def _truth(run: _Run, exports: list[AnnotationExport], config: IngestConfig,

@@ -14,13 +14,13 @@ RECORD_CODES = (
     "missing_key",         # a required key (post id, timestamp) is absent
     "bad_type",            # a required value has the wrong JSON type
     "bad_value",           # a required value has the right type but cannot be parsed
-    "duplicate_post",      # post id already ingested from another (or the same) file
 )
 # Post kept, part of it dropped or repaired.
 FIELD_CODES = (
     "non_utf8",            # invalid UTF-8 bytes / lone surrogates, text kept with U+FFFD
     "bad_comment",         # comment dropped (not an object, no id, no text)
     "duplicate_comment",   # comment id repeated within a post
+    "duplicate_conflict",  # copies of one post id disagree on a field: the newest copy's value kept
     "media_missing",       # expected media file is not there
     "media_not_local",     # Apify media only known by URL (never fetched)
     "media_empty",         # zero-byte media file
