@@ -2,32 +2,31 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 
 
+FIELDS = ("seed", "accounts", "posts", "deepfashion_images", "image_size", "video_rate", "carousel_rate",
+          "unnamed_item_rate", "phantom_item_rate", "comments_mean")
+
 
 def register(subparsers) -> None:
-    from fashion.demo.generate import DemoConfig
+    from fashion.params import add_params_flag
 
-    d = DemoConfig()
     parser = subparsers.add_parser(
         "demo-data", help="generate the demo world (Instagram dump + DeepFashion set)",
         description="Writes OUT/instagram (Instaloader layout + annotations.json), OUT/deepfashion "
-                    "(benchmark formats) and OUT/demo_manifest.json. Same arguments -> identical files.")
+                    "(benchmark formats) and OUT/demo_manifest.json. Same arguments -> identical files. "
+                    "Settings not given as flags come from the params file's `demo` section.")
     parser.add_argument("--out", required=True, help="output folder (e.g. data/raw)")
-    parser.add_argument("--seed", type=int, default=d.seed)
-    parser.add_argument("--accounts", type=int, default=d.accounts)
-    parser.add_argument("--posts", type=int, default=d.posts)
-    parser.add_argument("--deepfashion-images", type=int, default=d.deepfashion_images)
-    parser.add_argument("--image-size", type=int, default=d.image_size, help="side of the JPEGs in pixels")
-    parser.add_argument("--video-rate", type=float, default=d.video_rate)
-    parser.add_argument("--carousel-rate", type=float, default=d.carousel_rate)
-    parser.add_argument("--unnamed-item-rate", type=float, default=d.unnamed_item_rate,
-                        help="share of pictured items the text never names")
-    parser.add_argument("--phantom-item-rate", type=float, default=d.phantom_item_rate,
-                        help="named-but-not-pictured items per pictured item")
-    parser.add_argument("--comments-mean", type=float, default=d.comments_mean)
+    add_params_flag(parser)
+    helps = {"image_size": "side of the JPEGs in pixels", "unnamed_item_rate": "share of pictured items the text never names",
+             "phantom_item_rate": "named-but-not-pictured items per pictured item"}
+    for name in FIELDS:
+        kind = int if name in ("seed", "accounts", "posts", "deepfashion_images", "image_size") else float
+        parser.add_argument("--" + name.replace("_", "-"), type=kind,
+                            help=f"{helps.get(name, name.replace('_', ' '))} (params: demo.{name})")
     parser.add_argument("--ontology", default="ontology", help="ontology folder")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     parser.set_defaults(func=run)
@@ -36,13 +35,13 @@ def register(subparsers) -> None:
 def run(args: argparse.Namespace) -> int:
     from fashion.demo.generate import DemoConfig, generate_demo
     from fashion.ontology import OntologyError, load_ontology
+    from fashion.params import load_optional
 
-    config = DemoConfig(seed=args.seed, accounts=args.accounts, posts=args.posts,
-                        deepfashion_images=args.deepfashion_images, image_size=args.image_size,
-                        video_rate=args.video_rate, carousel_rate=args.carousel_rate,
-                        unnamed_item_rate=args.unnamed_item_rate, phantom_item_rate=args.phantom_item_rate,
-                        comments_mean=args.comments_mean)
+    params = load_optional(args.params)
     try:
+        config = DemoConfig.from_params(params["demo"]) if params is not None else DemoConfig()
+        config = dataclasses.replace(config, **{name: getattr(args, name) for name in FIELDS
+                                                if getattr(args, name) is not None})
         config.validate()
         ontology = load_ontology(args.ontology)
         started = time.perf_counter()
