@@ -106,12 +106,15 @@ def load_checkpoint(
     """The checkpoint to resume from, or None to start afresh (missing, other settings, other
     data or code (`fingerprint`), or more epochs done than now requested). A file that cannot be
     read raises TrainError."""
+    if path.is_dir():
+        raise TrainError(f"{path}: is a folder, expected the resume checkpoint; remove it to train from scratch")
     if not path.is_file():
         return None
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # truncated / foreign file: name it, do not guess
-        raise TrainError(f"{path}: cannot load checkpoint ({error}); delete it to train from scratch") from error
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]  # torch's messages run on
+        raise TrainError(f"{path}: cannot load checkpoint ({reason}); delete it to train from scratch") from error
     if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
         raise TrainError(f"{path}: not a checkpoint of this trainer (format {CHECKPOINT_FORMAT}); delete it")
     if state["config"] != config.resume_key():
