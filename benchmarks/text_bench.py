@@ -134,11 +134,11 @@ def chain(workdir: Path, workers: int, embed_workers: int) -> dict:
                             ontology, NormalizeConfig(workers=workers), progress=False)
     times["normalize_s"] = round(time.perf_counter() - t, 1)
     t = time.perf_counter()
-    emb = train_embeddings(workdir / "tokens.parquet", workdir / "vectors.kv", EmbedConfig(workers=embed_workers),
+    emb = train_embeddings(workdir / "tokens.parquet", workdir / "vectors.npz", EmbedConfig(workers=embed_workers),
                            wordsim_path=ROOT / "ontology" / "fashion_wordsim.tsv", progress=False)
     times["embed_s"] = round(time.perf_counter() - t, 1)
     t = time.perf_counter()
-    rank = rank_corpus(workdir / "tokens.parquet", workdir / "vectors.kv", ontology, workdir / "annotations.parquet",
+    rank = rank_corpus(workdir / "tokens.parquet", workdir / "vectors.npz", ontology, workdir / "annotations.parquet",
                        RankConfig(), progress=False)
     times["rank_s"] = round(time.perf_counter() - t, 1)
     times["total_s"] = round(sum(times.values()), 1)
@@ -240,8 +240,8 @@ def main() -> None:
         from fashion.text.pipeline import rank_corpus
         from fashion.text.rank import RankConfig
 
-        train_embeddings(sub / "tokens-2.parquet", sub / "vectors.kv", EmbedConfig(workers=2), progress=False)
-        rank = rank_corpus(sub / "tokens-2.parquet", sub / "vectors.kv", ontology, sub / "annotations.parquet",
+        train_embeddings(sub / "tokens-2.parquet", sub / "vectors.npz", EmbedConfig(workers=2), progress=False)
+        rank = rank_corpus(sub / "tokens-2.parquet", sub / "vectors.npz", ontology, sub / "annotations.parquet",
                            RankConfig(), progress=False)
         report["rank"] = {"posts": rank["posts"], "seconds": rank["rank_seconds"],
                           "posts_per_s": rank["posts_per_second"]}

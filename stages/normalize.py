@@ -4,21 +4,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from fashion.ontology import OntologyError, load_ontology
-from fashion.params import load_params, section
-from fashion.text.config import config_from
+from fashion.params import load_params
+from fashion.text.config import normalize_config
 from fashion.text.corpus import normalize_corpus
-from fashion.text.normalize import NormalizeConfig
 
 INGEST = Path("data/interim/ingest")
 OUT = Path("data/interim/tokens.parquet")
 
 
 def main() -> None:
-    config = config_from(NormalizeConfig, section(load_params(), "normalize"), "normalize")
+    config = normalize_config(load_params())
     try:
         stats = normalize_corpus(INGEST / "posts.parquet", INGEST / "comments.parquet", OUT,
                                  load_ontology("ontology"), config)
-    except (OntologyError, ValueError) as exc:
+    except (OntologyError, ValueError, OSError) as exc:
         raise SystemExit(f"normalize: {exc}") from None
     print(f"normalize: {stats['texts']} texts ({stats['normalized_texts']} normalised after dedupe) of "
           f"{stats['posts']} posts -> {OUT} ({stats['rows']} rows) in {stats['seconds']:.1f}s")

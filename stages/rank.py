@@ -8,24 +8,23 @@ from pathlib import Path
 
 from fashion.io import write_json
 from fashion.ontology import OntologyError, load_ontology
-from fashion.params import load_params, section
-from fashion.text.config import config_from
+from fashion.params import load_params
+from fashion.text.config import rank_config
 from fashion.text.pipeline import rank_corpus
-from fashion.text.rank import RankConfig
 
 TOKENS = Path("data/interim/tokens.parquet")
-VECTORS = Path("models/embeddings/vectors.kv")
+VECTORS = Path("models/embeddings/vectors.npz")
 TRUTH = Path("data/interim/ingest/truth.parquet")
 OUT = Path("data/processed/annotations.parquet")
 METRICS = Path("metrics/text_mining.json")
 
 
 def main() -> None:
-    config = config_from(RankConfig, section(load_params(), "rank"), "rank")
+    config = rank_config(load_params())
     try:
         metrics = rank_corpus(TOKENS, VECTORS, load_ontology("ontology"), OUT, config,
                               truth_path=TRUTH if TRUTH.is_file() else None)
-    except (OntologyError, ValueError) as exc:
+    except (OntologyError, ValueError, OSError) as exc:  # one line naming the file, never a traceback
         raise SystemExit(f"rank: {exc}") from None
     write_json(METRICS, metrics)
     print(f"rank: {metrics['posts']} posts -> {OUT} ({metrics['rows']} rows, {metrics['formula']})")

@@ -10,6 +10,7 @@ import pytest
 
 from fashion.text.corpus import TOKENS_SCHEMA
 from fashion.text.embed import EmbedConfig, EmbedError, load_vectors, load_wordsim, train_embeddings, wordsim_spearman
+from fashion.text.vectors import VectorsError
 from fashion.text.evaluate import evaluate, load_truth
 
 SENTENCES = [
@@ -41,27 +42,28 @@ def write_tokens(path, n_posts=60, seed=0):
 def test_word2vec_is_deterministic_with_one_worker(tmp_path):
     write_tokens(tmp_path / "tokens.parquet")
     config = EmbedConfig(vector_size=16, epochs=3, min_count=1, workers=1, seed=11)
-    m1 = train_embeddings(tmp_path / "tokens.parquet", tmp_path / "a.kv", config, progress=False)
-    m2 = train_embeddings(tmp_path / "tokens.parquet", tmp_path / "b.kv", config, progress=False)
-    a, b = load_vectors(tmp_path / "a.kv"), load_vectors(tmp_path / "b.kv")
+    m1 = train_embeddings(tmp_path / "tokens.parquet", tmp_path / "a.npz", config, progress=False)
+    m2 = train_embeddings(tmp_path / "tokens.parquet", tmp_path / "b.npz", config, progress=False)
+    a, b = load_vectors(tmp_path / "a.npz"), load_vectors(tmp_path / "b.npz")
     assert a.index_to_key == b.index_to_key
     assert np.array_equal(a.vectors, b.vectors)
-    # byte for byte (DVC hashes files): no save time, platform or temp path pickled into the file
-    assert (tmp_path / "a.kv").read_bytes() == (tmp_path / "b.kv").read_bytes()
+    # byte for byte (DVC hashes files): no save time or temp path in the archive
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.npz", "b.npz", "tokens.parquet"]  # no side files
     # per post: caption tokens + segmented = the sentence, comment = the sentence less one word
     assert m1["corpus_tokens"] == m2["corpus_tokens"] == sum(2 * len(SENTENCES[p % 6]) - 1 for p in range(60))
     vocabulary = len({w for s in SENTENCES for w in s})
     assert m1["vocabulary"] == vocabulary and m1["model"] == "word2vec"
-    other = train_embeddings(tmp_path / "tokens.parquet", tmp_path / "c.kv",
+    other = train_embeddings(tmp_path / "tokens.parquet", tmp_path / "c.npz",
                              EmbedConfig(vector_size=16, epochs=3, min_count=1, workers=1, seed=12), progress=False)
-    assert other["vocabulary"] == vocabulary and not np.array_equal(load_vectors(tmp_path / "c.kv").vectors, a.vectors)
+    assert other["vocabulary"] == vocabulary and not np.array_equal(load_vectors(tmp_path / "c.npz").vectors, a.vectors)
 
 
 def test_idf_attribute_counts_posts(tmp_path):
     write_tokens(tmp_path / "tokens.parquet")
-    train_embeddings(tmp_path / "tokens.parquet", tmp_path / "v.kv",
+    train_embeddings(tmp_path / "tokens.parquet", tmp_path / "v.npz",
                      EmbedConfig(vector_size=8, epochs=1, min_count=1), progress=False)
-    kv = load_vectors(tmp_path / "v.kv")
+    kv = load_vectors(tmp_path / "v.npz")
     # "wool" is in sentences 0 and 3: 20 of 60 posts; "denim" in 10
     assert kv.get_vecattr("wool", "idf") == pytest.approx(math.log(61 / 21) + 1, rel=1e-6)
     assert kv.get_vecattr("denim", "idf") == pytest.approx(math.log(61 / 11) + 1, rel=1e-6)
@@ -71,7 +73,7 @@ def test_fasttext_and_wordsim(tmp_path):
     write_tokens(tmp_path / "tokens.parquet")
     (tmp_path / "sim.tsv").write_text("word1\tword2\tscore\nwool\tscarf\t8\ndresses\tsummer\t6\n"
                                       "silk\tjeans\t1\nunknownword\tcoat\t5\n", encoding="utf-8")
-    m = train_embeddings(tmp_path / "tokens.parquet", tmp_path / "f.kv",
+    m = train_embeddings(tmp_path / "tokens.parquet", tmp_path / "f.npz",
                          EmbedConfig(model="fasttext", vector_size=8, epochs=2, min_count=1),
                          wordsim_path=tmp_path / "sim.tsv", progress=False)
     assert m["model"] == "fasttext"
@@ -107,9 +109,9 @@ def test_a_bad_wordsim_file_fails_before_training(tmp_path):
     write_tokens(tmp_path / "tokens.parquet")
     (tmp_path / "sim.tsv").write_bytes(b"wool\tcoat\t\xff\n")
     with pytest.raises(EmbedError, match=r"sim\.tsv: not UTF-8"):
-        train_embeddings(tmp_path / "tokens.parquet", tmp_path / "v.kv", EmbedConfig(vector_size=8, epochs=1, min_count=1),
+        train_embeddings(tmp_path / "tokens.parquet", tmp_path / "v.npz", EmbedConfig(vector_size=8, epochs=1, min_count=1),
                          wordsim_path=tmp_path / "sim.tsv", progress=False)
-    assert not (tmp_path / "v.kv").exists()
+    assert not (tmp_path / "v.npz").exists()
 
 
 def test_project_wordsim_set_is_valid():
@@ -120,9 +122,12 @@ def test_project_wordsim_set_is_valid():
 
 def test_missing_inputs_are_named(tmp_path):
     with pytest.raises(ValueError, match="normalize stage"):
-        train_embeddings(tmp_path / "none.parquet", tmp_path / "v.kv", progress=False)
-    with pytest.raises(EmbedError, match="embed stage"):
-        load_vectors(tmp_path / "v.kv")
+        train_embeddings(tmp_path / "none.parquet", tmp_path / "v.npz", progress=False)
+    with pytest.raises(VectorsError, match="embed stage"):
+        load_vectors(tmp_path / "v.npz")
+    (tmp_path / "out").mkdir()
+    with pytest.raises(EmbedError, match="is a folder"):
+        train_embeddings(tmp_path / "none.parquet", tmp_path / "out", progress=False)
     with pytest.raises(EmbedError, match="embed.model"):
         EmbedConfig(model="glove")
 

@@ -51,9 +51,14 @@ def kv():
                         {"coat": 1.5, "jacket": 2.0, "wool": 1.0, "dress": 1.0})
 
 
+# The hand-computed expectations follow the authors' formula: tf-idf weighting, no quantile floor
+# (params.yaml, and so RankConfig's defaults, choose term_weighting none and a 0.999 floor).
+AUTHORS = {"term_weighting": "tfidf", "min_cosine_quantile": 0.0}
+
+
 def ranker(kv, formula="multiplicative", **kw):
     terms = TermSpace.build(ONTOLOGY, Lexicon())
-    return Ranker(terms, RankConfig(formula=formula, **kw), Embedding(kv) if formula != BASELINE else None)
+    return Ranker(terms, RankConfig(formula=formula, **{**AUTHORS, **kw}), Embedding(kv) if formula != BASELINE else None)
 
 
 POST = PostText("p", [("caption", ["coat", "jacket"], [], [])])
@@ -134,16 +139,16 @@ def test_words_are_not_taken_for_misspelt_terms(tokens):
     # (within max_edit_ratio), but a dictionary word or a short token is no misspelling
     vecs = tiny_vectors({"coat": (1, 0, 0), "dress": (0, 1, 0), "love": (0, 0, 1), "beach": (0.3, 0.3, 0.9)},
                         {"coat": 1.0, "dress": 1.0, "love": 1.0, "beach": 1.0})
-    r = Ranker(TermSpace.build(FUZZY_ONTOLOGY, Lexicon()), RankConfig(), Embedding(vecs))
+    r = Ranker(TermSpace.build(FUZZY_ONTOLOGY, Lexicon()), RankConfig(**AUTHORS), Embedding(vecs))
     assert labels(r, PostText("p", [("caption", tokens, [], [])])) == {}
     # the paper's baseline stays plain edit distance
-    assert "brands" in labels(Ranker(r.terms, RankConfig(), None, formula=BASELINE),
+    assert "brands" in labels(Ranker(r.terms, RankConfig(**AUTHORS), None, formula=BASELINE),
                               PostText("p", [("caption", ["love", "beach", "kino"], [], [])]))
 
 
 @pytest.mark.parametrize("token, brand", [("addidas", "adidas"), ("guccii", "gucci"), ("balenciga", "balenciaga")])
 def test_misspelt_long_names_still_match(kv, token, brand):
-    r = Ranker(TermSpace.build(FUZZY_ONTOLOGY, Lexicon()), RankConfig(), Embedding(kv))
+    r = Ranker(TermSpace.build(FUZZY_ONTOLOGY, Lexicon()), RankConfig(**AUTHORS), Embedding(kv))
     assert [t for t, _, _ in labels(r, PostText("p", [("caption", [token], [], [])]))["brands"]] == [brand]
 
 
@@ -161,7 +166,7 @@ def test_real_sentences_get_no_brand_from_one_edit(kv):
     ontology = load_ontology("ontology")
     normalizer = TextNormalizer.from_ontology(ontology)
     # no word has a vector here: every token is string-matched against every ontology term
-    r = Ranker(TermSpace.build(ontology, normalizer.lexicon), RankConfig(), Embedding(kv))
+    r = Ranker(TermSpace.build(ontology, normalizer.lexicon), RankConfig(**AUTHORS), Embedding(kv))
     for text in ("Happy birthday mom! Love you so much", "Beautiful sunset at the beach with my friends",
                  "My cat is sleeping on the sofa", "Ich gehe heute mit meinen Freunden ins Kino"):
         out = labels(r, PostText("p", [("caption", normalizer.normalize(text).tokens, [], [])]))
@@ -186,7 +191,7 @@ def test_everyday_words_do_not_stand_for_phrases_that_contain_them(kv):
 
     ontology = load_ontology("ontology")
     normalizer = TextNormalizer.from_ontology(ontology)
-    r = Ranker(TermSpace.build(ontology, normalizer.lexicon), RankConfig(), Embedding(kv))
+    r = Ranker(TermSpace.build(ontology, normalizer.lexicon), RankConfig(**AUTHORS), Embedding(kv))
     text = "Organic cotton shirt with high heels for the night, from the studio down the west street"
     out = labels(r, PostText("p", [("caption", normalizer.normalize(text).tokens, [], [])]))
     picked = {(facet, term) for facet, rows in out.items() for term, _, _ in rows}
@@ -213,7 +218,7 @@ def test_per_token_terms_keeps_each_tokens_best(kv):
 
 def test_hashtag_words_use_hashtag_weight_and_phrases_match(kv):
     onto = TinyOntology({"subcategories": {"wool_coat": ("wool coat",), "coat": ("coat",)}}, {})
-    r = Ranker(TermSpace.build(onto, Lexicon()), RankConfig(), Embedding(kv))
+    r = Ranker(TermSpace.build(onto, Lexicon()), RankConfig(**AUTHORS), Embedding(kv))
     post = PostText("p", [("caption", [], ["wool", "coat"], [])])
     assert post_occurrences(post, r.config, r.terms.phrases, r.terms.max_phrase) == [
         ("wool", 3.0), ("coat", 3.0), ("wool coat", 3.0)]
@@ -297,7 +302,7 @@ def test_vectorised_scores_equal_naive_per_pair_loop(formula, weighting):
                                  [pick.choice(vocab)] if pick.random() < 0.3 else [])
                                 for field in pick.sample(["caption", "comment", "comment", "hashtags"], 3)])
              for i in range(12)]
-    r = Ranker(TermSpace.build(onto, Lexicon()), RankConfig(formula=formula, per_token_terms=2, min_cosine=0.1,
+    r = Ranker(TermSpace.build(onto, Lexicon()), RankConfig(formula=formula, per_token_terms=2, min_cosine=0.1, min_cosine_quantile=0.0,
                                                                  term_weighting=weighting),
                Embedding(kv) if formula != BASELINE else None, formula=formula)
     fast = r.score(posts)

@@ -4,9 +4,9 @@ The corpus is one line per post (its tokens and segmented hashtag words, rows in
 written once to a temporary text file and trained with gensim's ``corpus_file`` mode: gensim then
 reads it in C without Python per-sentence overhead, several times faster per epoch.
 
-The saved KeyedVectors carry, per word, an ``idf`` attribute (smoothed inverse document frequency
-over posts, ``ln((1 + N) / (1 + df)) + 1``) that the rank step and ``fashion annotate`` use, so a
-single post is scored with the corpus' idf.
+The vectors are saved as ``vectors.npz`` (fashion.text.vectors: .npy arrays + JSON, no pickle) with,
+per word, an ``idf`` (smoothed inverse document frequency over posts, ``ln((1 + N) / (1 + df)) + 1``)
+that the rank step and ``fashion annotate`` use, so a single post is scored with the corpus' idf.
 
 Determinism: with ``workers=1`` the same tokens and seed give identical vectors. gensim hashes
 seed strings with Python's ``hash`` unless told otherwise (randomised per process by
@@ -30,8 +30,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
-from fashion.io import atomic_path
-from fashion.text.posts import iter_post_tables, post_changes
+from fashion.text.posts import iter_post_tables, open_tokens, post_changes
+from fashion.text.vectors import VectorsError, WordVectors, load_vectors  # noqa: F401  (load_vectors: API)
 
 MODELS = ("word2vec", "fasttext")
 IDF_ATTR = "idf"
@@ -48,7 +48,7 @@ class EmbedConfig:
     model: str = "word2vec"
     vector_size: int = 100
     window: int = 5
-    epochs: int = 10
+    epochs: int = 50
     min_count: int = 2
     sg: int = 0
     workers: int = 1
@@ -197,11 +197,14 @@ def wordsim_spearman(kv, pairs: list[tuple[str, str, float]], to_token: Callable
 
 def train_embeddings(tokens_path: str | Path, out_path: str | Path, config: EmbedConfig = EmbedConfig(),
                      wordsim_path: str | Path | None = None, progress: bool = True) -> dict:
-    """tokens.parquet -> ``out_path`` (KeyedVectors native format); returns metrics/embed.json."""
+    """tokens.parquet -> ``out_path`` (vectors.npz, see fashion.text.vectors); returns metrics/embed.json."""
     from fashion.text.lexicon import Lexicon
 
     pairs = load_wordsim(wordsim_path) if wordsim_path is not None else None  # bad file: fail before training
     out_path = Path(out_path)
+    if out_path.is_dir():
+        raise EmbedError(f"{out_path}: is a folder; give the vectors file to write (e.g. {out_path / 'vectors.npz'})")
+    open_tokens(tokens_path)  # missing or damaged: one error before any progress bar
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=".corpus-") as tmp:
         corpus = write_corpus_file(tokens_path, Path(tmp) / "corpus.txt", progress=progress)
@@ -210,9 +213,7 @@ def train_embeddings(tokens_path: str | Path, out_path: str | Path, config: Embe
         started = time.perf_counter()
         kv = train_vectors(corpus, config)
         seconds = time.perf_counter() - started
-    # KeyedVectors.save writes big arrays to side files next to the target, so save into a temp
-    # folder and move the files over the targets.
-    _save_atomically(kv, out_path)
+    WordVectors.from_keyed_vectors(kv, config.model).save(out_path)
     metrics = {"model": config.model, "corpus_posts": corpus.posts, "corpus_tokens": corpus.tokens,
                "vocabulary": len(kv.index_to_key), "train_seconds": round(seconds, 3),
                "vector_size": config.vector_size, "epochs": config.epochs, "workers": config.workers}
@@ -222,33 +223,3 @@ def train_embeddings(tokens_path: str | Path, out_path: str | Path, config: Embe
     else:
         metrics["spearman"] = None
     return metrics
-
-
-def _save_atomically(kv, out_path: Path) -> None:
-    import os
-
-    with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=".kv-") as tmp:
-        staged = Path(tmp) / out_path.name
-        # gensim pickles a lifecycle log (datetime, platform, this temp path) into the file; without
-        # it the same vectors give the same bytes, so DVC sees an unchanged output
-        kv.lifecycle_events = None
-        kv.save(str(staged))
-        side_files = sorted(p for p in Path(tmp).iterdir() if p.name != out_path.name)
-        for old in out_path.parent.glob(out_path.name + ".*"):
-            if old.name.endswith(".npy"):
-                old.unlink()
-        for side in side_files:
-            os.replace(side, out_path.parent / side.name)
-        with atomic_path(out_path) as target:
-            os.replace(staged, target)
-
-
-def load_vectors(path: str | Path):
-    """KeyedVectors written by this stage; a clear error when the file is missing."""
-    from gensim.models import KeyedVectors
-
-    path = Path(path)
-    if not path.exists():
-        raise EmbedError(f"{path}: vectors not found; the embed stage writes them "
-                         f"(`python stages/embed.py`, or `fashion embed`)")
-    return KeyedVectors.load(str(path))

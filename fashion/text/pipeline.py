@@ -1,4 +1,4 @@
-"""Rank a whole corpus (stage ``rank``) or one ad-hoc post (``fashion annotate``)."""
+"""Rank a whole corpus (stage ``rank``) or ad-hoc posts (``fashion annotate``, ``Annotator``)."""
 from __future__ import annotations
 
 import time
@@ -12,12 +12,13 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from fashion.io import atomic_path
-from fashion.text.embed import load_vectors
-from fashion.text.evaluate import evaluate, load_truth
-from fashion.text.lexicon import Lexicon
-from fashion.text.posts import PostText, iter_post_tables
+from fashion.text.evaluate import TruthError, evaluate, load_truth
+from fashion.text.langid import UNDETERMINED
+from fashion.text.lexicon import LANGUAGES, Lexicon
+from fashion.text.posts import PostText, iter_post_tables, open_parquet, open_tokens
 from fashion.text.rank import BASELINE, Embedding, Occurrences, RankConfig, Ranker, top_k, top_k_arrays
 from fashion.text.terms import TermSpace
+from fashion.text.vectors import load_vectors
 
 ANNOTATIONS_SCHEMA = pa.schema([
     ("post_id", pa.string()),
@@ -89,13 +90,18 @@ def rank_corpus(tokens_path: str | Path, vectors_path: str | Path, ontology, out
                 progress: bool = True) -> dict:
     """Write annotations.parquet; return metrics/text_mining.json (evaluation when truth exists)."""
     started = time.perf_counter()
+    open_tokens(tokens_path)  # a missing or damaged input fails before the slow set-up
     kv = load_vectors(vectors_path)
     lexicon = Lexicon.from_ontology(ontology)
     terms = TermSpace.build(ontology, lexicon)
     ranker = Ranker(terms, config, Embedding(kv, config.remove_components))
     truth = None
     if truth_path is not None and Path(truth_path).exists():
-        truth = load_truth(truth_path, terms.facets)
+        open_parquet(truth_path, ["post_id"], TruthError)  # damaged, empty or a folder: one line naming it
+        try:
+            truth = load_truth(truth_path, terms.facets)
+        except (pa.ArrowException, OSError) as exc:
+            raise TruthError(f"{truth_path}: damaged ({str(exc).splitlines()[0] if str(exc) else exc!r})") from None
     kept: list[PostText] = []  # truth posts, for the baseline
     predictions: dict[str, dict[str, list[str]]] = {}
     posts = rows = 0
@@ -137,35 +143,106 @@ def rank_corpus(tokens_path: str | Path, vectors_path: str | Path, ontology, out
     return metrics
 
 
-def annotate(caption: str, comments: Sequence[str], hashtags: Sequence[str], vectors_path: str | Path, ontology,
-             config: RankConfig = RankConfig()) -> dict[str, list[dict]]:
-    """Rank one ad-hoc post: {"categories": [{"term", "score", "share"}...], "subcategories", "materials",
-    "patterns", "styles", "brands"} (best first, at most ``config.top_k`` each)."""
-    from fashion.text.normalize import TextNormalizer, extra_hashtags
+class _LazySegmenter:
+    """Builds the hashtag segmenter (~1 s: wordsegment's tables, taught the ontology and corpus) on
+    the first hashtag, so a post without one does not wait for it."""
 
-    kv = load_vectors(vectors_path)
-    counts = None
-    if "count" in getattr(kv, "expandos", {}):
+    def __init__(self, build):
+        self._build = build
+        self._segmenter = None
+
+    def split(self, hashtag: str) -> tuple[str, ...]:
+        if self._segmenter is None:
+            self._segmenter = self._build()
+        return self._segmenter.split(hashtag)
+
+
+class Annotator:
+    """Ranks ad-hoc posts (``fashion annotate``): vectors, normaliser, terms and ranker are built once,
+    so a batch of posts pays the start-up once. ``normalize`` is the normalize stage's config (its
+    hashtag-segmenter and tokenizer settings)."""
+
+    def __init__(self, vectors_path: str | Path, ontology, config: RankConfig = RankConfig(), normalize=None):
+        from fashion.text.langid import LanguageDetector
+        from fashion.text.lexicon import ontology_phrases
+        from fashion.text.normalize import NormalizeConfig, TextNormalizer
+        from fashion.text.segment import build_segmenter
+
+        normalize = normalize or NormalizeConfig()
+        kv = load_vectors(vectors_path)
+        # the corpus' word counts teach the segmenter, as the corpus itself does in the normalize stage
         counts = dict(zip(kv.index_to_key, np.asarray(kv.expandos["count"]).tolist()))
-    normalizer = TextNormalizer.from_ontology(ontology, corpus_counts=counts)
-    rows = []
-    caption_tags: list[str] = []
-    lang = "en"
-    if caption:
-        text = normalizer.normalize(caption)
-        rows.append(("caption", text.tokens, text.segmented, text.handles))
-        caption_tags = text.hashtags
-        lang = text.lang
-    extra = extra_hashtags(hashtags, caption_tags)
-    if extra:
-        rows.append(("hashtags", [], normalizer.normalize_hashtags(extra, lang), []))
-    for comment in comments:
-        text = normalizer.normalize(comment)
-        rows.append(("comment", text.tokens, text.segmented, text.handles))
-    terms = TermSpace.build(ontology, normalizer.lexicon)
-    ranker = Ranker(terms, config, Embedding(kv, config.remove_components))
-    tops = top_k(ranker.score([PostText("annotate", rows)]), terms, config.top_k,
-                 min_relative=config.min_relative_score)[0]
-    return {key: [{"term": term, "score": round(score, 6), "share": round(share, 2)}
-                  for term, score, share in tops.get(facet, [])]
-            for key, facet in ANNOTATE_FACETS}
+        # TextNormalizer.from_ontology, except that the segmenter is built on first use
+        lexicon = Lexicon.from_ontology(ontology)
+        detector = LanguageDetector.from_resources(ontology.translations, lexicon.protected)
+        segmenter = _LazySegmenter(lambda: build_segmenter(
+            ontology_phrases(ontology), counts, min_len=normalize.min_hashtag_len_to_segment,
+            max_len=normalize.max_hashtag_len_to_segment, min_corpus_count=normalize.min_corpus_count))
+        self.normalizer = TextNormalizer(lexicon, detector, segmenter, ontology.emoji,
+                                         batch_tokenize=normalize.batch_tokenize)
+        self.config = config
+        self.terms = TermSpace.build(ontology, lexicon)
+        self.ranker = Ranker(self.terms, config, Embedding(kv, config.remove_components))
+
+    def annotate(self, caption: str = "", comments: Sequence[str] = (), hashtags: Sequence[str] = ()) -> dict:
+        """{"language", "notes", "categories": [{"term", "score", "share"}...], "subcategories",
+        "materials", "patterns", "styles", "brands"} (best first, at most ``config.top_k`` each).
+        ``language``: the caption's, else the comments' most common, else "und"; ``notes`` say why
+        an answer is empty or may be incomplete."""
+        from fashion.text.normalize import extra_hashtags
+
+        comments = list(comments)
+        texts = ([caption] if caption else []) + comments
+        normalized = self.normalizer.normalize_many(texts) if texts else []
+        rows = []
+        caption_tags: list[str] = []
+        lang = "en"
+        if caption:
+            text = normalized[0]
+            rows.append(("caption", text.tokens, text.segmented, text.handles))
+            caption_tags = text.hashtags
+            lang = text.lang
+        extra = extra_hashtags(hashtags, caption_tags)
+        if extra:
+            rows.append(("hashtags", [], self.normalizer.normalize_hashtags(extra, lang), []))
+        for text in normalized[1 if caption else 0:]:
+            rows.append(("comment", text.tokens, text.segmented, text.handles))
+        # Token-term cosines are one float32 matrix product per block of new tokens, and BLAS rounds
+        # a row differently in another block: without the cache of earlier posts a post scores the
+        # same bits alone as anywhere in a batch.
+        self.ranker.table._cache.clear()
+        tops = top_k(self.ranker.score([PostText("annotate", rows)]), self.terms, self.config.top_k,
+                     min_relative=self.config.min_relative_score)[0]
+        facets = {key: [{"term": term, "score": round(score, 6), "share": round(share, 2)}
+                        for term, score, share in tops.get(facet, [])]
+                  for key, facet in ANNOTATE_FACETS}
+        language = post_language([t.lang for t in normalized], bool(caption))
+        notes = _notes(language, texts, bool(extra), any(facets.values()))
+        return {"language": language, "notes": notes, **facets}
+
+
+def post_language(langs: Sequence[str], has_caption: bool) -> str:
+    """The caption's language when determined, else the most common determined one of the comments
+    (first seen wins a tie), else "und"."""
+    if has_caption and langs and langs[0] != UNDETERMINED:
+        return langs[0]
+    known = [lang for lang in langs if lang != UNDETERMINED]
+    return max(dict.fromkeys(known), key=known.count) if known else UNDETERMINED
+
+
+def _notes(language: str, texts: Sequence[str], has_hashtags: bool, matched: bool) -> list[str]:
+    if not any(t.strip() for t in texts) and not has_hashtags:
+        return ["post has no text: nothing matched"]
+    if language == UNDETERMINED:
+        if any(ch.isalpha() for t in texts for ch in t):  # words, but in no language the lexicon has
+            return [f"text language not one of {'/'.join(LANGUAGES)}: "
+                    + ("matches may be unreliable" if matched else "nothing matched")]
+        return ["text has no words: matched through emojis or hashtags only" if matched
+                else "text has no words (emojis, numbers or symbols only): nothing matched"]
+    return [] if matched else ["no word of the post matches an ontology term"]
+
+
+def annotate(caption: str, comments: Sequence[str], hashtags: Sequence[str], vectors_path: str | Path, ontology,
+             config: RankConfig = RankConfig()) -> dict:
+    """Rank one ad-hoc post (see ``Annotator.annotate``); for many posts build one ``Annotator``."""
+    return Annotator(vectors_path, ontology, config).annotate(caption, comments, hashtags)

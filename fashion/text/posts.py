@@ -25,15 +25,33 @@ class PostText:
     rows: list[tuple[str, Sequence[str], Sequence[str], Sequence[str]]]
 
 
-def open_tokens(path: str | Path, columns: Sequence[str] = ROW_COLUMNS) -> pq.ParquetFile:
+def open_parquet(path: str | Path, columns: Sequence[str], error: type[ValueError], hint: str = "") -> pq.ParquetFile:
+    """A Parquet file with ``columns``; missing, a folder, empty, not Parquet or cut short is one
+    ``error`` naming the file and the reason (``hint`` says who writes it)."""
     path = Path(path)
     if not path.exists():
-        raise TokensError(f"{path}: not found (the normalize stage writes it)")
-    pf = pq.ParquetFile(path)
+        raise error(f"{path}: not found{f' ({hint})' if hint else ''}")
+    if path.is_dir():
+        raise error(f"{path}: is a folder, not a Parquet file")
+    try:
+        if path.stat().st_size == 0:
+            raise error(f"{path}: empty file (0 bytes), not a Parquet file")
+        pf = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:  # no "PAR1" footer: random bytes or cut short
+        raise error(f"{path}: not a Parquet file, or cut short ({_reason(exc)})") from None
     missing = set(columns) - set(pf.schema_arrow.names)
     if missing:
-        raise TokensError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+        raise error(f"{path}: missing column(s) {', '.join(sorted(missing))}")
     return pf
+
+
+def _reason(exc: Exception) -> str:
+    text = str(getattr(exc, "strerror", None) or exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
+
+
+def open_tokens(path: str | Path, columns: Sequence[str] = ROW_COLUMNS) -> pq.ParquetFile:
+    return open_parquet(path, columns, TokensError, "the normalize stage writes it")
 
 
 def iter_post_tables(path: str | Path, batch_posts: int, batch_rows: int = 100_000) -> Iterator[pa.Table]:
@@ -41,7 +59,7 @@ def iter_post_tables(path: str | Path, batch_posts: int, batch_rows: int = 100_0
     pf = open_tokens(path)
     pending: list[pa.Table] = []
     pending_posts = 0
-    for batch in pf.iter_batches(batch_size=batch_rows, columns=list(ROW_COLUMNS)):
+    for batch in _checked_batches(path, pf, batch_rows):
         table = pa.Table.from_batches([batch])
         pending.append(table)
         pending_posts += _count_posts(table)
@@ -56,6 +74,19 @@ def iter_post_tables(path: str | Path, batch_posts: int, batch_rows: int = 100_0
         merged = pa.concat_tables(pending)
         if merged.num_rows:
             yield merged.combine_chunks()
+
+
+def _checked_batches(path, pf: pq.ParquetFile, batch_rows: int) -> Iterator[pa.RecordBatch]:
+    """Row batches; a damaged page is a TokensError naming the file, not an Arrow traceback."""
+    batches = pf.iter_batches(batch_size=batch_rows, columns=list(ROW_COLUMNS))
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            return
+        except (pa.ArrowException, OSError) as exc:
+            raise TokensError(f"{path}: damaged ({_reason(exc)})") from None
+        yield batch
 
 
 def post_changes(table: pa.Table) -> np.ndarray:

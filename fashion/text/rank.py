@@ -75,8 +75,8 @@ class RankConfig:
     max_edit_ratio: float = 0.25
     min_fuzzy_len: int = 5           # formulas: shortest token a non-exact string pair may correct
     exact_boost: float = 10.0
-    term_weighting: str = "tfidf"    # multiplicative: tfidf (authors: max(tf*idf, 1e-4)) | idf | none
-    min_cosine_quantile: float = 0.0  # > 0: cosine threshold at least this quantile of word-pair cosines
+    term_weighting: str = "none"     # multiplicative: tfidf (authors: max(tf*idf, 1e-4)) | idf | none
+    min_cosine_quantile: float = 0.999  # > 0: cosine threshold at least this quantile of word-pair cosines
     min_relative_score: float = 0.4  # list a label only at >= this x the facet's best score (0: authors)
     remove_components: int = 2       # all-but-the-top: mean + this many principal directions removed
     caption_weight: float = 2.0
@@ -114,7 +114,8 @@ class RankConfig:
 
 # -- vectors --------------------------------------------------------------------------------------
 class Embedding:
-    """Unit vectors and idf for tokens from gensim KeyedVectors; phrases average their words.
+    """Unit vectors and idf for tokens from word vectors (fashion.text.vectors.WordVectors, or gensim
+    KeyedVectors in memory); phrases average their words.
 
     A word has a vector when it is in the vocabulary; with FastText vectors any word does whose
     character n-grams the model knows (that is FastText's point).
@@ -127,7 +128,8 @@ class Embedding:
 
     def __init__(self, kv, remove_components: int = 0):
         self.kv = kv
-        self.fasttext = hasattr(kv, "buckets_word") or kv.__class__.__name__ == "FastTextKeyedVectors"
+        self.fasttext = (getattr(kv, "subwords", False) or hasattr(kv, "buckets_word")
+                         or kv.__class__.__name__ == "FastTextKeyedVectors")
         self.dim = kv.vector_size
         self._idf = np.asarray(kv.expandos["idf"], dtype=np.float32) if "idf" in getattr(kv, "expandos", {}) else None
         self.default_idf = float(self._idf.max()) if self._idf is not None and len(self._idf) else 1.0
