@@ -6,7 +6,7 @@ params.yaml: report.tolerance_pp, report.per_class_sample, report.vgg_backbone /
 from __future__ import annotations
 
 from fashion.params import load_params
-from fashion.report import ReportConfig, build_report
+from fashion.report.build import ReportConfig, build_report
 
 
 def main() -> int:

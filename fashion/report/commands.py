@@ -6,7 +6,6 @@ import dataclasses
 import sys
 
 from fashion.params import add_params_flag, load_optional
-from fashion.report.build import ReportConfig, build_report
 
 
 def register(subparsers) -> None:
@@ -28,6 +27,8 @@ def register(subparsers) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from fashion.report.build import ReportConfig, build_report  # matplotlib: only when the command runs
+
     params = load_optional(args.params)
     try:
         config = ReportConfig.from_params(params) if params is not None else ReportConfig()
