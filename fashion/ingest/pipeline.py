@@ -9,19 +9,19 @@ from typing import TYPE_CHECKING, Any, Sequence
 
 from tqdm import tqdm
 
-from fashion.ingest.annotations import read_annotations
+from fashion.ingest.annotations import AnnotatedPost, read_annotations
 from fashion.ingest.media import check_media, pixel_cap
 from fashion.ingest.paths import DumpRoot
 from fashion.ingest.records import PostRecord
 from fashion.ingest.rejects import Reject, RejectedRecord
 from fashion.ingest.scan import AnnotationExport, Skipped, scan_path
-from fashion.ingest.writer import (COMMENTS_SCHEMA, POSTS_SCHEMA, REJECTS_SCHEMA, TRUTH_SCHEMA,
+from fashion.ingest.writer import (ANNOTATED_SCHEMA, COMMENTS_SCHEMA, POSTS_SCHEMA, REJECTS_SCHEMA, TRUTH_SCHEMA,
                                    BatchedParquetWriter)
 
 if TYPE_CHECKING:
     from fashion.ontology import Ontology
 
-OUTPUT_FILES = ("posts.parquet", "comments.parquet", "rejects.parquet", "truth.parquet")
+OUTPUT_FILES = ("posts.parquet", "comments.parquet", "rejects.parquet", "truth.parquet", "annotated.parquet")
 
 
 @dataclass(frozen=True)
@@ -112,11 +112,12 @@ def ingest(paths: Sequence[str | os.PathLike], out_dir: str | os.PathLike,
     top-down, files by name, records in file order), so the same input gives the same bytes.
     Invariant: records_in == posts + rejected_posts."""
     out = Path(out_dir)
-    schemas = {"posts": POSTS_SCHEMA, "comments": COMMENTS_SCHEMA, "rejects": REJECTS_SCHEMA, "truth": TRUTH_SCHEMA}
+    schemas = {"posts": POSTS_SCHEMA, "comments": COMMENTS_SCHEMA, "rejects": REJECTS_SCHEMA, "truth": TRUTH_SCHEMA,
+               "annotated": ANNOTATED_SCHEMA}
     writers = {name: BatchedParquetWriter(out / f"{name}.parquet", schema, config.batch_rows)
                for name, schema in schemas.items()}
     exports: list[AnnotationExport] = []
-    with writers["posts"], writers["comments"], writers["rejects"], writers["truth"], \
+    with writers["posts"], writers["comments"], writers["rejects"], writers["truth"], writers["annotated"], \
             tqdm(desc="ingest", unit=" posts", disable=not config.progress, mininterval=1.0) as bar, \
             pixel_cap(config.max_image_pixels):
         run = _Run(writers, config, bar)
@@ -162,6 +163,8 @@ def _truth(run: _Run, exports: list[AnnotationExport], config: IngestConfig,
         for item in read_annotations(export.source, export.loaded, ontology, annotated):
             if isinstance(item, Reject):
                 run.reject(item)
+            elif isinstance(item, AnnotatedPost):
+                run.writers["annotated"].add({"post_id": str(item)})
             else:
                 run.writers["truth"].add(item)
     return annotated
