@@ -53,6 +53,11 @@ def extra_hashtags(tags: Iterable[str], caption_hashtags: Iterable[str]) -> list
     return [t for t in dict.fromkeys(extra) if t and tag_key(t) not in seen]
 
 
+def _is_word(tok: str) -> bool:
+    """A token with a letter that is no domain, e-mail or time ("don't", "t-shirt", "h&m")."""
+    return any(c.isalpha() for c in tok) and not any(c in "./@:" for c in tok)
+
+
 class NormalizedText(NamedTuple):
     lang: str
     tokens: list[str]
@@ -190,9 +195,8 @@ class TextNormalizer:
             elif first == "@":
                 if len(tok) > 1:
                     handles.append(tok[1:])
-            elif any(c.isalpha() for c in tok):
-                if not any(c in "./@:" for c in tok):  # domains, e-mails and times are not words
-                    words.append(tok)
+            elif _is_word(tok):
+                words.append(tok)
             elif not tok.isascii():
                 emojis.extend(_emoji_symbols(tok))
         lang = self.detector.detect(words)
@@ -204,6 +208,12 @@ class TextNormalizer:
         for tag in hashtags:
             segmented.extend(self.segment_hashtag(tag, lang))
         return NormalizedText(lang, out, hashtags, segmented, emojis, handles)
+
+    @staticmethod
+    def plain_words(tokens: Sequence[str]) -> list[str]:
+        """The words of a tokenized text that its language is detected from (no hashtags,
+        handles, emoji, domains or times)."""
+        return [t for t in tokens if t.isalpha() or (t[0] not in "#@" and _is_word(t))]
 
     def normalize(self, text: str) -> NormalizedText:
         return self.normalize_many([text])[0]
