@@ -9,7 +9,7 @@ import pytest
 from gensim.models import KeyedVectors
 
 from fashion.ontology import load_ontology
-from fashion.text.levenshtein import _python_distance, close_pairs, distances
+from fashion.text.levenshtein import close_pairs, distances
 from fashion.text.lexicon import Lexicon, is_dictionary_word
 from fashion.text.posts import PostText
 from fashion.text.rank import (BASELINE, Embedding, Occurrences, RankConfig, Ranker, post_occurrences, top_k)
@@ -314,16 +314,31 @@ def test_vectorised_scores_equal_naive_per_pair_loop(formula, weighting):
     np.testing.assert_allclose(r.score_occurrences(occ), fast, rtol=1e-9, atol=1e-12)
 
 
-def test_levenshtein_matches_dynamic_programming():
-    rng = random.Random(1)
-    a = ["".join(rng.choice("abcdé") for _ in range(rng.randint(0, 12))) for _ in range(60)]
-    b = ["".join(rng.choice("abcdé") for _ in range(rng.randint(0, 12))) for _ in range(40)] + a[:5]
+def _python_distance(a: str, b: str) -> int:
+    """Textbook dynamic programme: the reference rapidfuzz must agree with."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_levenshtein_matches_dynamic_programming_on_random_pairs(seed):
+    rng = random.Random(seed)
+    alphabet = "abcdéäß-"
+    a = ["".join(rng.choice(alphabet[:rng.randint(2, 8)]) for _ in range(rng.randint(0, 12))) for _ in range(80)]
+    b = ["".join(rng.choice(alphabet[:rng.randint(2, 8)]) for _ in range(rng.randint(0, 12))) for _ in range(50)] + a[:5]
     ia, ib = np.meshgrid(np.arange(len(a)), np.arange(len(b)), indexing="ij")
     ref = np.array([_python_distance(a[i], b[j]) for i, j in zip(ia.ravel(), ib.ravel())])
     assert np.array_equal(distances(a, b, ia.ravel(), ib.ravel()), ref)
-    i, j, d = close_pairs(a, b, 0.3)
-    want = {(x, y) for x, y, r in zip(ia.ravel(), ib.ravel(), ref) if r <= int(0.3 * max(len(a[x]), len(b[y])))}
-    assert set(zip(i.tolist(), j.tolist())) == want
+    for ratio in (0.0, 0.25, 0.3, 0.5):
+        i, j, d = close_pairs(a, b, ratio)
+        want = {(x, y, r) for x, y, r in zip(ia.ravel().tolist(), ib.ravel().tolist(), ref.tolist())
+                if r <= int(ratio * max(len(a[x]), len(b[y])))}
+        assert set(zip(i.tolist(), j.tolist(), d.tolist())) == want
     assert _python_distance("kitten", "sitting") == 3 and distances(["kitten"], ["sitting"], [0], [0])[0] == 3
 
 

@@ -6,7 +6,7 @@ Modules, in pipeline order:
   segment     hashtag segmentation taught the ontology's and the corpus' words
   normalize   texts -> tokens.parquet (parallel, deduplicated, streamed in row groups)
   embed       tokens.parquet -> gensim KeyedVectors + word-similarity evaluation
-  levenshtein vectorised edit distances (bit-parallel, numpy)
+  levenshtein edit distances between words and terms (rapidfuzz)
   terms       ontology facets -> term forms, vectors and label blocks
   rank        per-post facet rankings (paper's linear and authors' multiplicative formula)
   evaluate    precision/recall/F1 at k against annotated truth

@@ -31,7 +31,7 @@ non-words are read as misspellings ("addidas" -> adidas, not "love" -> lole). A 
 signal for a facet gets no rows for it.
 
 Vectorised: candidate pairs come from one matrix product of token vectors against all term
-vectors (cached per token for the whole run) plus the bit-parallel edit distances of
+vectors (cached per token for the whole run) plus the rapidfuzz edit distances of
 fashion.text.levenshtein; per-token top terms are a lexsort, and post scores one sparse product
 [posts x token-weights] @ [token-weights x terms] per batch.
 """
