@@ -319,7 +319,7 @@ def normalize_corpus(posts_path: str | Path, comments_path: str | Path, out_path
     normalizer = TextNormalizer.from_ontology(
         ontology, corpus_counts=counts, min_hashtag_len=config.min_hashtag_len_to_segment,
         max_hashtag_len=config.max_hashtag_len_to_segment, min_corpus_count=config.min_corpus_count,
-        batch_tokenize=config.batch_tokenize)
+        batch_tokenize=config.batch_tokenize, language_detector=config.language_detector)
     del counts
     preload()  # before fork(): the workers share the lemma tables instead of loading their own
 

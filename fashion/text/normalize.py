@@ -21,7 +21,7 @@ from typing import Iterable, Mapping, NamedTuple, Sequence
 import emoji
 from nltk.tokenize import TweetTokenizer
 
-from fashion.text.langid import UNDETERMINED, LanguageDetector
+from fashion.text.langid import UNDETERMINED, LanguageDetector, build_detector
 from fashion.text.lexicon import Lexicon, fold, ontology_phrases, split_words
 from fashion.text.segment import HashtagSegmenter, build_segmenter
 
@@ -116,9 +116,9 @@ class TextNormalizer:
     @classmethod
     def from_ontology(cls, ontology, corpus_counts: Mapping[str, int] | None = None,
                       min_hashtag_len: int = 4, max_hashtag_len: int = 30, min_corpus_count: int = 3,
-                      batch_tokenize: int = 32) -> "TextNormalizer":
+                      batch_tokenize: int = 32, language_detector: str = "lingua") -> "TextNormalizer":
         lexicon = Lexicon.from_ontology(ontology)
-        detector = LanguageDetector.from_resources(ontology.translations, lexicon.protected)
+        detector = build_detector(language_detector, ontology.translations, lexicon.protected)
         segmenter = build_segmenter(ontology_phrases(ontology), corpus_counts, min_len=min_hashtag_len,
                                     max_len=max_hashtag_len, min_corpus_count=min_corpus_count)
         return cls(lexicon, detector, segmenter, ontology.emoji, batch_tokenize=batch_tokenize)
@@ -278,3 +278,4 @@ class NormalizeConfig:
     dedupe_cache: int = 200_000      # distinct short texts remembered across chunks
     dedupe_max_chars: int = 200      # only texts up to this length are remembered
     batch_tokenize: int = 32         # texts per TweetTokenizer call
+    language_detector: str = "lingua"  # lingua (lingua-language-detector) | stopwords (fashion.text.langid)
