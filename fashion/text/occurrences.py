@@ -5,7 +5,7 @@ Built from PostText rows (``from_posts``) or straight from tokens.parquet batche
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
@@ -39,7 +39,7 @@ def post_occurrences(post: PostText, config: RankConfig, phrases: dict, max_phra
     hashtags weight for the caption and post-level hashtags, at the row's own weight in comments
     and user tags; multi-word ontology forms found as consecutive words count once more."""
     out: list[tuple[str, float]] = []
-    for field, tokens, segmented, handles in post.rows:
+    for field, tokens, segmented, handles, *_ in post.rows:
         w, w_seg = config.field_weight(field), config.segmented_weight(field)
         if tokens:
             out.extend((t, w) for t in _with_phrases(tokens, phrases, max_phrase))
@@ -59,18 +59,32 @@ class Occurrences:
     token: np.ndarray    # [N] index into ``tokens``
     weight: np.ndarray   # [N] field weight
     tokens: list[str]
+    # brand cues (tokens.parquet ``cues``: brand keys mentioned with evidence), one entry per cue
+    cue_post: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    cue_key: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))    # index into ``cue_keys``
+    cue_weight: np.ndarray = field(default_factory=lambda: np.zeros(0, np.float64))  # the row's field weight
+    cue_keys: list[str] = field(default_factory=list)
 
     @classmethod
     def from_posts(cls, posts: Sequence[PostText], config: RankConfig, terms: TermSpace) -> "Occurrences":
+        """Rows are (field, tokens, segmented, handles) or, with brand cues, (..., cues)."""
         ids: dict[str, int] = {}
         post, token, weight = [], [], []
+        keys: dict[str, int] = {}
+        cue_post, cue_key, cue_weight = [], [], []
         for p, item in enumerate(posts):
             for tok, w in post_occurrences(item, config, terms.phrases, terms.max_phrase):
                 post.append(p)
                 token.append(ids.setdefault(tok, len(ids)))
                 weight.append(w)
+            for row in item.rows:
+                for key in (row[4] if len(row) > 4 else ()):
+                    cue_post.append(p)
+                    cue_key.append(keys.setdefault(key, len(keys)))
+                    cue_weight.append(config.field_weight(row[0]))
         return cls(len(posts), np.asarray(post, dtype=np.int64), np.asarray(token, dtype=np.int64),
-                   np.asarray(weight, dtype=np.float64), list(ids))
+                   np.asarray(weight, dtype=np.float64), list(ids), np.asarray(cue_post, dtype=np.int64),
+                   np.asarray(cue_key, dtype=np.int64), np.asarray(cue_weight, dtype=np.float64), list(keys))
 
     @classmethod
     def from_table(cls, table: pa.Table, config: RankConfig, terms: TermSpace) -> tuple["Occurrences", list[str]]:
@@ -103,7 +117,16 @@ class Occurrences:
         post = np.concatenate([row_post[parent], row_post[extra_post]])
         token = np.concatenate([ids, extra_tok])
         weight = np.concatenate([weight, extra_w])
-        return cls(len(post_ids), post, token, weight, tokens), post_ids
+        occ = cls(len(post_ids), post, token, weight, tokens)
+        if "cues" in table.column_names:
+            lists = table.column("cues").combine_chunks()
+            flat = pc.list_flatten(lists).cast(pa.string()).dictionary_encode()
+            parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
+            occ.cue_post = row_post[parent].astype(np.int64)
+            occ.cue_key = flat.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+            occ.cue_weight = row_w[parent]
+            occ.cue_keys = flat.dictionary.to_pylist()
+        return occ, post_ids
 
 
 def _phrase_hits(ids: np.ndarray, tokens: list[str], columns, terms: TermSpace):

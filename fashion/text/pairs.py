@@ -121,10 +121,14 @@ class PairTable:
 
     ``embedding=None`` makes every pair a string pair (the edit-distance baseline).
     ``may_correct(token)``, when given, decides whether a token may be taken for a misspelling:
-    non-exact string pairs of tokens it rejects are dropped (exact ones always count)."""
+    non-exact string pairs of tokens it rejects are dropped (exact ones always count).
+    ``string_only`` [T] marks terms matched by spelling alone, never by cosine; an exact string
+    pair of such a term counts as a vector pair of cosine 1. ``blocked`` [T] marks terms no token
+    pairs with at all (brands that need evidence: fashion.text.mentions)."""
 
     def __init__(self, terms: TermSpace, embedding: Embedding | None, min_cosine: float, max_edit_ratio: float,
-                 block: int = 4096, may_correct: Callable[[str], bool] | None = None):
+                 block: int = 4096, may_correct: Callable[[str], bool] | None = None,
+                 string_only: np.ndarray | None = None, blocked: np.ndarray | None = None):
         self.terms = terms
         self.embedding = embedding
         self.min_cosine = min_cosine
@@ -132,12 +136,15 @@ class PairTable:
         self.block = block
         self.may_correct = may_correct
         self._cache: dict[str, tuple] = {}
+        n_terms = len(terms.term_text)
+        self.string_only = np.zeros(n_terms, dtype=bool) if string_only is None else np.asarray(string_only, bool)
+        self.blocked = np.zeros(n_terms, dtype=bool) if blocked is None else np.asarray(blocked, bool)
         if embedding is not None:
             terms.attach_vectors(embedding.vectors)
-        self._term_idx_vec = (np.flatnonzero(terms.has_vector) if embedding is not None
-                              else np.zeros(0, dtype=np.int64))
-        self._term_idx_str = (np.flatnonzero(~terms.has_vector) if embedding is not None
-                              else np.arange(len(terms.term_text)))
+        self._vector_term = (terms.has_vector & ~self.string_only if embedding is not None
+                             else np.zeros(n_terms, dtype=bool))
+        self._term_idx_vec = np.flatnonzero(self._vector_term)
+        self._term_idx_str = np.flatnonzero(~self._vector_term)
 
     def __len__(self) -> int:
         return len(self._cache)
@@ -174,7 +181,7 @@ class PairTable:
         for i, tok in enumerate(tokens):
             hit = terms.form_terms.get(tok)
             if hit is not None and has[i]:
-                vt = hit[terms.has_vector[hit]]
+                vt = hit[self._vector_term[hit]]
                 if len(vt):
                     parts_tok.append(np.full(len(vt), i))
                     parts_term.append(vt)
@@ -208,6 +215,11 @@ class PairTable:
             key = tok_i * n_terms + term_i
             key, first = np.unique(key, return_index=True)
             tok_i, term_i, cos, lev = tok_i[first], term_i[first], cos[first], lev[first]
+            keep = ~self.blocked[term_i]
+            tok_i, term_i, cos, lev = tok_i[keep], term_i[keep], cos[keep], lev[keep]
+            spelled = self.string_only[term_i] & (lev == 0)  # exact spelling of a string-only term: cosine 1
+            cos = np.where(spelled, np.float32(1.0), cos)
+            lev = np.where(spelled, -1, lev).astype(np.int32)
             bounds = np.searchsorted(tok_i, np.arange(len(tokens) + 1))
             token_form = np.fromiter((terms.form_id.get(t, -1) for t in tokens), dtype=np.int64, count=len(tokens))
             exact = terms.term_form_id[term_i] == token_form[tok_i]

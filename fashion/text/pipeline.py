@@ -141,27 +141,14 @@ def annotate(caption: str, comments: Sequence[str], hashtags: Sequence[str], vec
              config: RankConfig = RankConfig()) -> dict[str, list[dict]]:
     """Rank one ad-hoc post: {"categories": [{"term", "score", "share"}...], "subcategories", "materials",
     "patterns", "styles", "brands"} (best first, at most ``config.top_k`` each)."""
-    from fashion.text.normalize import TextNormalizer, extra_hashtags
+    from fashion.text.normalize import TextNormalizer
 
     kv = load_vectors(vectors_path)
     counts = None
     if "count" in getattr(kv, "expandos", {}):
         counts = dict(zip(kv.index_to_key, np.asarray(kv.expandos["count"]).tolist()))
     normalizer = TextNormalizer.from_ontology(ontology, corpus_counts=counts)
-    rows = []
-    caption_tags: list[str] = []
-    lang = "en"
-    if caption:
-        text = normalizer.normalize(caption)
-        rows.append(("caption", text.tokens, text.segmented, text.handles))
-        caption_tags = text.hashtags
-        lang = text.lang
-    extra = extra_hashtags(hashtags, caption_tags)
-    if extra:
-        rows.append(("hashtags", [], normalizer.normalize_hashtags(extra, lang), []))
-    for comment in comments:
-        text = normalizer.normalize(comment)
-        rows.append(("comment", text.tokens, text.segmented, text.handles))
+    rows = normalizer.post_rows(caption, comments, hashtags)
     terms = TermSpace.build(ontology, normalizer.lexicon)
     ranker = Ranker(terms, config, Embedding(kv, config.remove_components))
     tops = top_k(ranker.score([PostText("annotate", rows)]), terms, config.top_k,

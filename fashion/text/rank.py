@@ -37,8 +37,8 @@ fashion.text.levenshtein; per-token top terms are a lexsort, and post scores one
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -83,6 +83,11 @@ class RankConfig:
     usertags_weight: float = 1.0
     hashtags_weight: float = 3.0
     batch_posts: int = 1000
+    brand_cosine: bool = False       # brands also from cosine pairs (authors); False: spelling only
+    brand_concept_min: float = 0.7   # a brand term below this P(brand | term) scores only through evidence
+    # label listed only at >= this score, per facet and formula (benchmarks/calibrate_rank.py, training split)
+    min_score_multiplicative: Mapping[str, float] = field(default_factory=dict)
+    min_score_linear: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.formula not in FORMULAS + (BASELINE,):
@@ -97,6 +102,14 @@ class RankConfig:
             raise RankError(f"rank.max_edit_ratio: must be in [0, 1), got {self.max_edit_ratio}")
         if self.min_fuzzy_len < 1:
             raise RankError(f"rank.min_fuzzy_len: must be >= 1, got {self.min_fuzzy_len}")
+        for name in ("min_score_multiplicative", "min_score_linear"):
+            table = getattr(self, name)
+            if not isinstance(table, Mapping) or not all(isinstance(v, (int, float)) and v >= 0 for v in table.values()):
+                raise RankError(f"rank.{name}: must map facets to scores >= 0, got {table!r}")
+
+    def min_score(self, formula: str) -> Mapping[str, float]:
+        """Calibrated per-facet score floors of ``formula`` (none for the edit-distance baseline)."""
+        return {"multiplicative": self.min_score_multiplicative, "linear": self.min_score_linear}.get(formula, {})
 
     def segmented_weight(self, field: str) -> float:
         """Weight of segmented hashtag words: the hashtags weight for the caption and post-level
@@ -132,9 +145,28 @@ class Ranker:
         # enough and no word of its own: 1 edit turns "love" into the brand lole, "beach" into
         # bench, "kino" into kio. The baseline stays the paper's plain edit distance.
         may_correct = None if self.formula == BASELINE else self.may_correct
+        # Brands match by spelling only: a cosine makes "jeans" a mention of Tommy Jeans, "bags" of
+        # Spiral Bags, "zara" of Mango. A brand whose name is an everyday word (the concept lexicon
+        # says it is mostly not a brand: guess, coach, next, gap, boss) is left to the evidence cues.
+        brand = (terms.term_facet == terms.facets.index("brands") if "brands" in terms.facets
+                 else np.zeros(len(terms.term_text), dtype=bool))
+        string_only = brand if self.embedding is not None and not config.brand_cosine else None
+        blocked = None
+        if self.formula != BASELINE and terms.term_concept is not None:
+            blocked = brand & (np.nan_to_num(terms.term_concept, nan=1.0) < config.brand_concept_min)
         self.table = PairTable(terms, self.embedding, self.min_cosine, config.max_edit_ratio,
-                               may_correct=may_correct)
+                               may_correct=may_correct, string_only=string_only, blocked=blocked)
         self.term_len = np.array([len(t) for t in terms.term_text], dtype=np.float32)
+        self.brand_label = ({terms.label_keys[j]: j for j in range(terms.facet_slice("brands").start,
+                                                                   terms.facet_slice("brands").stop)}
+                            if "brands" in terms.facets and self.formula != BASELINE else {})
+        floors = config.min_score(self.formula)
+        unknown = sorted(set(floors) - set(terms.facets))
+        if unknown:
+            raise RankError(f"rank.min_score_{self.formula}: unknown facet(s) {', '.join(unknown)}")
+        self.floor = np.zeros(len(terms.label_keys))
+        for facet, value in floors.items():
+            self.floor[terms.facet_slice(facet)] = value
 
     def may_correct(self, token: str) -> bool:
         """Whether a token may be a misspelling of a term: at least ``min_fuzzy_len`` characters
@@ -146,7 +178,31 @@ class Ranker:
         return self.score_occurrences(Occurrences.from_posts(posts, self.config, self.terms))
 
     def score_occurrences(self, occ: Occurrences) -> np.ndarray:
-        """[P, L] label scores of a batch given as token occurrences."""
+        """[P, L] label scores of a batch given as token occurrences (and brand cues); a score under
+        its facet's calibrated floor is 0."""
+        labels = self._concepts(self._with_cues(self._token_scores(occ), occ))
+        return np.where(labels >= self.floor[None, :], labels, 0.0)
+
+    def _with_cues(self, labels: np.ndarray, occ: Occurrences) -> np.ndarray:
+        """Brand cues (fashion.text.mentions) score the labels the tokens gave nothing (brands that
+        need evidence, names normalisation breaks up: "Other Stories", "H&M"); each counts as an exact
+        mention at its row's weight, w_f * exact_boost (multiplicative, summed) or w_f * (w_cosine +
+        w_term) (linear, max)."""
+        if not self.brand_label or not len(occ.cue_post):
+            return labels
+        label = np.array([self.brand_label.get(k, -1) for k in occ.cue_keys], dtype=np.int64)[occ.cue_key]
+        ok = label >= 0
+        post, label, w = occ.cue_post[ok], label[ok], occ.cue_weight[ok]
+        cued = np.zeros_like(labels)
+        if self.formula == "linear":
+            np.maximum.at(cued, (post, label), w * (self.config.w_cosine + self.config.w_term))
+        else:
+            np.add.at(cued, (post, label), w * self.config.exact_boost)
+        # a brand the tokens already found is not counted twice ("#zara" is a token and a cue)
+        return np.where(labels > 0, labels, cued)
+
+    def _token_scores(self, occ: Occurrences) -> np.ndarray:
+        """[P, L] label scores from the token pairs, before the concept re-ranking."""
         terms, cfg = self.terms, self.config
         n_posts, n_terms = occ.n_posts, len(terms.term_text)
         empty = np.zeros((n_posts, len(terms.label_keys)), dtype=np.float64)
@@ -196,13 +252,12 @@ class Ranker:
         pair_matrix = sp.csr_matrix((value[keep], (c_tw[keep], cols[keep])), shape=(len(tw_tok), n_terms))
 
         if self.formula == "linear":
-            return self._concepts(self._linear_max(n_posts, e_post, e_tw, tfidf, tw_w, c_tw[keep], cols[keep],
-                                                   value[keep]))
+            return self._linear_max(n_posts, e_post, e_tw, tfidf, tw_w, c_tw[keep], cols[keep], value[keep])
         # multiplicative and edit distance: each (token, weight) adds its kept pairs, one sparse product
         post_weights = self._entry_weights(tfidf, e_tw, tw_tok, tokens)
         posts_matrix = sp.csr_matrix((post_weights, (e_post, e_tw)), shape=(n_posts, len(tw_tok)))  # [P, TW]
         term_scores = (posts_matrix @ pair_matrix).toarray()                                         # [P, T]
-        return self._concepts(terms.label_scores(term_scores))
+        return terms.label_scores(term_scores)
 
     def _entry_weights(self, tfidf, e_tw, tw_tok, tokens) -> np.ndarray:
         """Weight of each (post, token, field weight) entry in the multiplicative sum (1 for the
