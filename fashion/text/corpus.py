@@ -172,7 +172,7 @@ def _tag_row(normalizer: TextNormalizer, field: str, tags: tuple[str, ...], capt
         if not extra:
             return None
         words = normalizer.normalize_hashtags(extra, lang)
-        cues = normalizer.name_cues(extra)  # "#mango" beside a caption is brand evidence
+        cues = normalizer.name_cues(extra, hashtags=True)  # "#mango" beside a caption is brand evidence
         return NormalizedText(lang, [], extra, words, [], [], cues, cues)
     names = [fold(t).lstrip("@") for t in tags]
     names = [t for t in dict.fromkeys(names) if t]

@@ -10,7 +10,9 @@ the mention is *evidence* for it when
 * it is capitalised (or ALL CAPS in a text that is not) and follows a brand-context word ("from",
   "by", "wearing", "c/o", "x"; "från", "von", "chez", "de", "di", ...), or
 * it is capitalised and followed by an item word ("my Coach bag", "Mango skirt");
-* a whole hashtag or handle spelling a brand ("#guess", "@hm") is evidence too.
+* a whole handle spelling a brand ("@hm") is evidence too, and so is a whole hashtag ("#guess") unless
+  the concept lexicon gives that spelling P(brand) below ``TAG_BRAND_MIN`` ("#weekend", "#set") or
+  it is an ontology word of its own ("#scarpa" is an Italian shoe before it is a brand).
 
 ``loose`` lists every brand mentioned, evidence or not: in a reply to a "where is it from?"
 question (``asks_source``; the thread logic is in ``thread_cues``) any mention counts, even a
@@ -25,6 +27,7 @@ from typing import NamedTuple, Sequence
 from fashion.ontology import compact_forms
 
 MAX_WORDS = 4
+TAG_BRAND_MIN = 0.25
 # Words after which a capitalised name is a brand ("a dress from Guess"), per language; lower case.
 BRAND_CONTEXT = frozenset({
     "from", "by", "wearing", "wear", "wore", "worn", "in", "at", "c/o", "x", "&", "+", "via", "thanks",
@@ -56,13 +59,17 @@ class Mentions(NamedTuple):
 class BrandMentions:
     """Finds brand mentions in raw text; built once from the ontology."""
 
-    def __init__(self, ontology, item_words: frozenset[str] = frozenset()):
+    def __init__(self, ontology, item_words: frozenset[str] = frozenset(), plain_tags: frozenset[str] = frozenset()):
         forms: dict[str, set[str]] = {}
+        concept: dict[str, float] = {}  # form -> least P(brand) of the names spelling it
         for brand in ontology.brands:
             for name in (brand.key.replace("_", " "), brand.name, *brand.aliases):
+                p = ontology.concepts.get(name.lower(), {}).get("brand", 1.0)
                 for form in compact_forms(name):
                     if len(form) >= 2:
                         forms.setdefault(form, set()).add(brand.key)
+                        concept[form] = min(concept.get(form, 1.0), p)
+        self.tag_ok = {form for form, p in concept.items() if p >= TAG_BRAND_MIN and form not in plain_tags}
         # a form two brands share names neither
         self.forms = {form: next(iter(keys)) for form, keys in forms.items() if len(keys) == 1}
         self.prefixes = {form[:k] for form in self.forms for k in range(1, len(form) + 1)}
@@ -76,6 +83,10 @@ class BrandMentions:
             if len(self._compact) < 200_000:
                 self._compact[word] = hit
         return hit
+
+    def tag_ok_for(self, tag: str) -> bool:
+        """Whether a whole hashtag is evidence for the brand it spells (see the module docstring)."""
+        return any(form in self.tag_ok for form in compact_forms(tag))
 
     def brand_of(self, name: str) -> str | None:
         """The brand a hashtag, handle or phrase spells, or None."""
@@ -120,11 +131,12 @@ class BrandMentions:
                 cues.append(key)
             i += n
         if "#" in text or "@" in text:
-            for tag in _TAG_RE.findall(text):
-                key = self.brand_of(tag)
+            for match in _TAG_RE.finditer(text):
+                key = self.brand_of(match.group(1))
                 if key is not None:
-                    cues.append(key)
                     loose.append(key)
+                    if match.group(0)[0] == "@" or self.tag_ok_for(match.group(1)):
+                        cues.append(key)
         return Mentions(cues, loose, bool(_ASKS.search(text.lower())))
 
     def _evidence(self, words: Sequence[str], i: int, n: int, shouting: bool) -> bool:
@@ -142,13 +154,17 @@ def thread_cues(mentions: Sequence[Mentions], parents: Sequence[int | None], sta
                 ) -> list[list[str]]:
     """Per comment of one post, its brand cues plus, for a reply to a "where is it from?" comment,
     every brand it mentions. ``parents[i]`` is the index of the comment i answers (None: top level
-    or unknown); without parent ids a comment opening with an @handle answers any asking comment."""
+    or unknown); when no comment of the post has one, a comment opening with an @handle answers
+    any asking comment."""
     asked = [m.asks_source for m in mentions]
     any_asked = any(asked)
+    threaded = any(p is not None for p in parents)  # the post's replies are linked: trust the links
     out = []
     for i, m in enumerate(mentions):
         parent = parents[i]
-        reply = (asked[parent] if parent is not None and 0 <= parent < len(mentions)
-                 else any_asked and starts_with_handle[i] and not asked[i])
+        if threaded:
+            reply = parent is not None and 0 <= parent < len(mentions) and asked[parent]
+        else:
+            reply = any_asked and starts_with_handle[i] and not asked[i]
         out.append(list(m.loose) if reply else list(m.cues))
     return out

@@ -140,7 +140,7 @@ class TextNormalizer:
         segmenter = build_segmenter(ontology_phrases(ontology), corpus_counts, min_len=min_hashtag_len,
                                     max_len=max_hashtag_len, min_corpus_count=min_corpus_count)
         return cls(lexicon, detector, segmenter, ontology.emoji, batch_tokenize=batch_tokenize,
-                   mentions=BrandMentions(ontology, item_words(ontology)))
+                   mentions=BrandMentions(ontology, item_words(ontology), plain_words(ontology)))
 
     # -- tokenizing ---------------------------------------------------------------------------
     @staticmethod
@@ -284,17 +284,19 @@ class TextNormalizer:
             caption_tags, lang = text.hashtags, text.lang
         extra = extra_hashtags(hashtags, caption_tags)
         if extra:
-            rows.append(("hashtags", [], self.normalize_hashtags(extra, lang), [], self.name_cues(extra)))
+            rows.append(("hashtags", [], self.normalize_hashtags(extra, lang), [], self.name_cues(extra, hashtags=True)))
         texts = self.normalize_many(list(comments)) if comments else []
         cues = thread_cues(texts, [None] * len(texts), [c.lstrip().startswith("@") for c in comments])
         rows.extend(("comment", t.tokens, t.segmented, t.handles, c) for t, c in zip(texts, cues))
         return rows
 
-    def name_cues(self, names: Iterable[str]) -> list[str]:
-        """Brand keys of user tags or hashtags that spell a brand ("hm", "zara_official" does not)."""
+    def name_cues(self, names: Iterable[str], hashtags: bool = False) -> list[str]:
+        """Brand keys of user tags (or, ``hashtags``, post hashtags) that spell a brand ("hm";
+        "zara_official" does not); a hashtag only where a whole hashtag is evidence (mentions.py)."""
         if self.mentions is None:
             return []
-        return [key for key in map(self.mentions.brand_of, names) if key is not None]
+        return [key for name in names if (key := self.mentions.brand_of(name)) is not None
+                and (not hashtags or self.mentions.tag_ok_for(name))]
 
     def normalize_hashtags(self, hashtags: Iterable[str], lang: str = "en") -> list[str]:
         """Normalised words of a list of hashtags (post-level tags outside any text)."""
@@ -320,6 +322,17 @@ class TextNormalizer:
 
     def term_words(self, phrase: str) -> tuple[str, ...]:
         return phrase_tokens(phrase, self.lexicon)
+
+
+def plain_words(ontology) -> frozenset[str]:
+    """Compact forms of every one-word ontology keyword that is no brand (items, attribute values,
+    styles) and of the translation sources: a hashtag spelling one names that, not a brand."""
+    from fashion.ontology import compact_forms
+
+    words = {k for facet in ontology.facets() if facet != "brands" for keys in ontology.facet_terms(facet).values()
+             for k in keys}
+    words |= {source for table in ontology.translations.values() for source in table}
+    return frozenset(f for w in words if " " not in w.strip() for f in compact_forms(w))
 
 
 def item_words(ontology) -> frozenset[str]:
