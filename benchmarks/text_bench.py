@@ -162,10 +162,14 @@ def rank_only(workdir: Path, posts: int, comments_per_post: float, seed: int, re
     normalize_corpus(workdir / "posts.parquet", workdir / "comments.parquet", workdir / "tokens.parquet", ontology,
                      NormalizeConfig(workers=2), progress=False)
     train_embeddings(workdir / "tokens.parquet", workdir / "vectors.kv", EmbedConfig(workers=1), progress=False)
+    from fashion.params import load_params, section
+    from fashion.text.config import config_from
+
+    config = config_from(RankConfig, section(load_params(ROOT / "params.yaml"), "rank"), "rank")  # as the stage ranks
     runs = []
     for _ in range(repeats):
         rank = rank_corpus(workdir / "tokens.parquet", workdir / "vectors.kv", ontology, workdir / "annotations.parquet",
-                           RankConfig(), progress=False)
+                           config, progress=False)
         runs.append(rank["posts_per_second"])
     return {"corpus": corpus, "posts_per_s_runs": runs, "posts_per_s": max(runs), "load_average": os.getloadavg()}
 
