@@ -28,6 +28,11 @@ def register(subparsers) -> None:
     parser.add_argument("--phantom-item-rate", type=float, default=d.phantom_item_rate,
                         help="named-but-not-pictured items per pictured item")
     parser.add_argument("--comments-mean", type=float, default=d.comments_mean)
+    for name, what in (("no-outfit-rate", "share of posts without an outfit (food, travel, hair)"),
+                       ("everyday-rate", "share of texts with everyday words that are brand or item names"),
+                       ("negation-rate", "share of captions negating a garment not in the picture"),
+                       ("brand-name-rate", "per branded item: named by display name or in a where-from reply")):
+        parser.add_argument(f"--{name}", type=float, default=getattr(d, name.replace("-", "_")), help=what)
     parser.add_argument("--ontology", default="ontology", help="ontology folder")
     parser.add_argument("--no-progress", action="store_true", help="hide progress bars")
     parser.set_defaults(func=run)
@@ -41,7 +46,9 @@ def run(args: argparse.Namespace) -> int:
                         deepfashion_images=args.deepfashion_images, image_size=args.image_size,
                         video_rate=args.video_rate, carousel_rate=args.carousel_rate,
                         unnamed_item_rate=args.unnamed_item_rate, phantom_item_rate=args.phantom_item_rate,
-                        comments_mean=args.comments_mean)
+                        comments_mean=args.comments_mean, no_outfit_rate=args.no_outfit_rate,
+                        everyday_rate=args.everyday_rate, negation_rate=args.negation_rate,
+                        brand_name_rate=args.brand_name_rate)
     try:
         config.validate()
         ontology = load_ontology(args.ontology)
