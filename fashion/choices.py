@@ -26,5 +26,6 @@ LABEL_SOURCES = ("truth", "text")        # params `labels`: Instagram training/e
 # data and text
 RANGE_SOURCES = ("truth", "ontology")    # ranges.instagram_source
 EMBED_MODELS = ("word2vec", "fasttext")
+LANGUAGE_DETECTORS = ("lingua", "stopwords")  # normalize.language_detector
 RANK_FORMULAS = ("multiplicative", "linear")
 TERM_WEIGHTINGS = ("tfidf", "idf", "none")

@@ -28,7 +28,7 @@ class ParamsError(ValueError):
 
 @dataclass(frozen=True)
 class Rule:
-    kind: str                                   # int | number | bool | str | choice | paths
+    kind: str                                   # int | number | bool | str | choice | paths | floors
     low: float | None = None                    # inclusive lower bound (int / number)
     high: float | None = None                   # upper bound (int / number)
     high_open: bool = False                     # high itself is not allowed
@@ -41,6 +41,8 @@ class Rule:
             return "one of " + ", ".join(map(str, self.options))
         if self.kind == "paths":
             return "a non-empty list of paths"
+        if self.kind == "floors":
+            return "a mapping of facet names to numbers >= 0"
         noun = {"int": "an integer", "number": "a number", "bool": "true or false", "str": "a string"}[self.kind]
         bounds = []
         if self.low is not None:
@@ -84,6 +86,10 @@ SCHEMA: dict[str, Rule] = {
     "demo.unnamed_item_rate": SHARE,
     "demo.phantom_item_rate": SHARE,
     "demo.comments_mean": _num(0.0),
+    "demo.no_outfit_rate": SHARE,
+    "demo.everyday_rate": SHARE,
+    "demo.negation_rate": SHARE,
+    "demo.brand_name_rate": SHARE,
     "ingest.paths": Rule("paths"),
     "ingest.max_image_pixels": COUNT,
     "normalize.workers": COUNT,
@@ -95,6 +101,7 @@ SCHEMA: dict[str, Rule] = {
     "normalize.dedupe_cache": _int(0),
     "normalize.dedupe_max_chars": _int(0),
     "normalize.batch_tokenize": COUNT,
+    "normalize.language_detector": _choice(choices.LANGUAGE_DETECTORS),
     "embed.model": _choice(choices.EMBED_MODELS),
     "embed.vector_size": COUNT,
     "embed.window": COUNT,
@@ -123,6 +130,10 @@ SCHEMA: dict[str, Rule] = {
     "rank.usertags_weight": _num(0.0),
     "rank.hashtags_weight": _num(0.0),
     "rank.batch_posts": COUNT,
+    "rank.brand_cosine": BOOL,
+    "rank.brand_concept_min": SHARE,
+    "rank.min_score_multiplicative": Rule("floors"),
+    "rank.min_score_linear": Rule("floors"),
     "ranges.instagram_source": _choice(choices.RANGE_SOURCES),
     "images.image_size": _int(8),
     "images.crop_bbox": BOOL,
@@ -179,6 +190,12 @@ def check(key: str, value: Any, where: str = DEFAULT_PATH) -> Any:
         return value
     if rule.kind == "paths":
         if not isinstance(value, list) or not value or not all(isinstance(v, str) and v for v in value):
+            raise fail(rule.describe())
+        return value
+    if rule.kind == "floors":
+        if not isinstance(value, dict) or not all(
+                isinstance(k, str) and not isinstance(v, bool) and isinstance(v, (int, float))
+                and math.isfinite(v) and v >= 0 for k, v in value.items()):
             raise fail(rule.describe())
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float)):

@@ -388,10 +388,15 @@ def _truth(root: Path, ontology) -> dict[str, set[str]]:
             for r in records}
 
 
+# the messy-text rates off: these tests count what the item noise alone names
+CLEAN_TEXT = {"no_outfit_rate": 0.0, "everyday_rate": 0.0, "negation_rate": 0.0, "brand_name_rate": 0.0}
+
+
 def _noise_dump(tmp_path_factory, ontology, unnamed: float, phantom: float) -> Path:
     root = tmp_path_factory.mktemp(f"noise_{unnamed}_{phantom}")
     config = DemoConfig(seed=21, accounts=4, posts=40, deepfashion_images=0, image_size=32, comments_mean=2.0,
-                        unnamed_item_rate=unnamed, phantom_item_rate=phantom, carousel_rate=0.0)
+                        unnamed_item_rate=unnamed, phantom_item_rate=phantom, carousel_rate=0.0,
+                        **CLEAN_TEXT)
     generate_demo(config, root, ontology, progress=False)
     return root
 
@@ -487,3 +492,47 @@ def test_cli_writes_the_world_and_reports_bad_arguments(tmp_path, capsys):
     blocker.write_text("x", encoding="utf-8")
     assert cli_main(["demo-data", "--out", str(blocker), "--posts", "1", "--no-progress"]) == 1
     assert "cannot write" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------- messy text
+def _messy_dump(root: Path, ontology) -> Path:
+    config = DemoConfig(seed=23, accounts=4, posts=60, deepfashion_images=0, image_size=32, comments_mean=2.0,
+                        carousel_rate=0.0, no_outfit_rate=0.3, everyday_rate=1.0, negation_rate=1.0,
+                        brand_name_rate=1.0)
+    generate_demo(config, root, ontology, progress=False)
+    return root
+
+
+def _post_texts(root: Path) -> dict[str, str]:
+    """post id -> caption + every comment and reply text."""
+    out = {}
+    for meta in (root / "instagram").glob("*/*.json.xz"):
+        node = json.loads(lzma.decompress(meta.read_bytes()))["node"]
+        edges = node["edge_media_to_caption"]["edges"]
+        texts = [edges[0]["node"]["text"]] if edges else []
+        comments = meta.with_name(meta.name.replace(".json.xz", "_comments.json"))
+        if comments.exists():
+            for c in json.loads(comments.read_text(encoding="utf-8")):
+                texts += [c["text"]] + [a["text"] for a in c.get("answers", [])]
+        out[node["id"]] = "\n".join(texts)
+    return out
+
+
+def test_messy_text_posts_without_outfit_name_no_item_and_are_annotated_empty(tmp_path, ontology):
+    root = _messy_dump(tmp_path / "a", ontology)
+    truth, texts = _truth(root, ontology), _post_texts(root)
+    matchers = _category_matchers(ontology)
+    empty = [pid for pid, cats in truth.items() if not cats]
+    manifest = json.loads((root / "demo_manifest.json").read_text())
+    assert manifest["counts"]["instagram"]["no_outfit_posts"] == len(empty) >= 8
+    assert manifest["noise"]["no_outfit_rate"] == 0.3
+    for pid in empty:
+        assert _named(texts[pid].replace("#", " "), matchers) <= {"tops_and_tshirts"}, texts[pid]  # "top of the world"
+    everyday = re.compile(r"(?i)\b(guess|coach|next|gap|mango|top|boss)\b")
+    assert sum(bool(everyday.search(texts[p])) for p in truth if truth[p]) >= len(truth) / 2
+    assert any(re.search(r"(?i)\b(not wearing|no|skipped the|inga|ohne|pas de|sin|senza|niente)\b", texts[p])
+               for p in truth if truth[p])
+    # the same config gives the same bytes
+    again = _messy_dump(tmp_path / "b", ontology)
+    assert _post_texts(again) == texts
+    assert (again / "instagram" / "annotations.json").read_bytes() == (root / "instagram" / "annotations.json").read_bytes()

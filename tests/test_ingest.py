@@ -13,9 +13,9 @@ import pytest
 
 from fashion.ingest import IngestConfig, ingest
 from fashion.ontology import load_ontology
-from ingest_fixtures import (T0, apify_item, build_annotations, build_apify, build_instaloader, build_scraper,
+from ingest_fixtures import (T0, annotation, apify_item, build_annotations, build_apify, build_instaloader, build_scraper,
                              build_scraper_graph, comment_node, graph_node, jpeg_bytes, scraper_graph_node,
-                             tagged_users, write_json, write_post)
+                             tagged_users, tool_item, write_json, write_post)
 
 REPO = Path(__file__).resolve().parents[1]
 QUIET = IngestConfig(progress=False)
@@ -306,6 +306,19 @@ def test_annotation_export_to_truth(tmp_path, ontology):
     reasons = [r["reason"] for r in read(tmp_path / "out", "rejects")]
     assert "'spaceSuits'" in reasons[0] and "'unobtainium'" in reasons[1]
     assert (metrics["truth_items"], metrics["truth_posts"], metrics["truth_posts_not_in_dump"]) == (4, 3, 1)
+
+
+def test_annotated_posts_include_those_without_items(tmp_path, ontology):
+    """A post the annotators saw without any item has no truth row, but annotated.parquet lists
+    it, so text mining can count a label mined for it as a false positive."""
+    root = build_instaloader(tmp_path / "dump")
+    write_json(root / "annotations.json", [annotation("1001", [], []), annotation("bad", [], []),
+                                           annotation("1002", [tool_item("bags", "Hand Bags")], []),
+                                           annotation("1001", [tool_item("bags", "Hand Bags")], [])])
+    metrics = run(root, tmp_path / "out", ontology)
+    assert [r["post_id"] for r in read(tmp_path / "out", "truth")] == ["1002"]
+    assert read(tmp_path / "out", "annotated") == [{"post_id": "1001"}, {"post_id": "bad"}, {"post_id": "1002"}]
+    assert metrics["truth_posts"] == 3
 
 
 def test_annotation_export_passed_as_a_path(tmp_path, ontology):

@@ -8,7 +8,7 @@ from nltk.tokenize import TweetTokenizer
 
 from fashion.ontology import load_ontology
 from fashion.text.corpus import CorpusError, count_words, normalize_corpus
-from fashion.text.langid import LanguageDetector
+from fashion.text.langid import LanguageDetector, LinguaDetector, build_detector
 from fashion.text.lexicon import protected_words
 from fashion.text.normalize import NormalizeConfig, TextNormalizer
 from fashion.text.segment import build_segmenter
@@ -116,6 +116,11 @@ def test_multiword_translation(normalizer):
     assert normalizer.normalize("Mon sac à main est parfait").tokens == ["handbag", "parfait"]
 
 
+@pytest.fixture(scope="module", params=["lingua", "stopwords"])
+def detector(request, ontology):
+    return build_detector(request.param, ontology.translations, protected_words(ontology))
+
+
 @pytest.mark.parametrize("lang, sentence", [
     ("en", "what a beautiful outfit, I want it all"),
     ("sv", "vilken fin tröja, var har du köpt den"),
@@ -124,18 +129,26 @@ def test_multiword_translation(normalizer):
     ("es", "me gusta mucho tu estilo, es precioso"),
     ("it", "che bello questo look, dove lo hai comprato"),
 ])
-def test_language_detector(ontology, lang, sentence):
-    detector = LanguageDetector.from_resources(ontology.translations, protected_words(ontology))
+def test_language_detector(detector, lang, sentence):
     assert detector.detect(sentence.lower().replace(",", "").split()) == lang
 
 
-def test_language_detector_defaults(ontology):
-    detector = LanguageDetector.from_resources(ontology.translations, protected_words(ontology))
+def test_language_detector_defaults(detector):
     assert detector.detect([]) == "und"
     assert detector.detect(["привет", "как", "дела"]) == "und"  # no Latin-script word: none of the six
     assert detector.detect(["مرحبا", "بكم"]) == "und"
     assert detector.detect(["привет", "my", "new", "dress"]) == "en"  # only the Latin words vote
-    assert detector.detect(["gorgeous", "outfit"]) == "en"  # no stop word: English head start wins
+    assert detector.detect(["gorgeous", "outfit"]) == "en"
+
+
+def test_lingua_is_the_default_detector(ontology):
+    from fashion.text.normalize import NormalizeConfig, TextNormalizer
+
+    assert NormalizeConfig().language_detector == "lingua"
+    assert isinstance(TextNormalizer.from_ontology(ontology).detector, LinguaDetector)
+    assert isinstance(TextNormalizer.from_ontology(ontology, language_detector="stopwords").detector, LanguageDetector)
+    with pytest.raises(ValueError, match="language_detector"):
+        build_detector("langdetect", {}, ())
 
 
 # -- corpus files --------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import pytest
 from gensim.models import KeyedVectors
 
 from fashion.ontology import load_ontology
-from fashion.text.levenshtein import _python_distance, close_pairs, distances
+from fashion.text.levenshtein import close_pairs, distances
 from fashion.text.lexicon import Lexicon, is_dictionary_word
 from fashion.text.posts import PostText
 from fashion.text.rank import (BASELINE, Embedding, Occurrences, RankConfig, Ranker, post_occurrences, top_k)
@@ -240,12 +240,21 @@ def _naive(r: Ranker, post: PostText, kv) -> np.ndarray:
     tfidf = {t: counts[t] / len(occ) * emb.idf([t])[0] for t in counts}
     top_tfidf = max(tfidf.values())
     scores = np.zeros(len(terms.term_text))
+    brand = terms.term_facet == terms.facets.index("brands")
     for tok, w in dict.fromkeys(occ):
         tv, tok_has = emb.vectors([tok])
         vals = []
         for j, term in enumerate(terms.term_text):
-            both = r.formula != BASELINE and tok_has[0] and terms.has_vector[j]
             exact = tok == term
+            if r.formula != BASELINE and brand[j]:
+                # brands: spelling only (an exact spelling is a cosine-1 pair); everyday-word brands never
+                if terms.term_concept[j] < cfg.brand_concept_min:
+                    continue
+                if exact:
+                    vals.append((j, w * cfg.exact_boost if r.formula == "multiplicative"
+                                 else w * (cfg.w_cosine + cfg.w_term)))
+                    continue
+            both = r.formula != BASELINE and tok_has[0] and terms.has_vector[j] and not brand[j]
             if both:
                 cos = float(tv[0] @ terms.vectors[j])
                 if cos < cfg.min_cosine and not exact:
@@ -280,7 +289,17 @@ def _naive(r: Ranker, post: PostText, kv) -> np.ndarray:
                     scores[j] = max(scores[j], v + w * cfg.w_tfidf * tfidf[tok] / top_tfidf)
                 else:
                     scores[j] += v
-    return r._concepts(terms.label_scores(scores[None, :]))[0]
+    labels = terms.label_scores(scores[None, :])[0]
+    if r.formula != BASELINE:  # cues score the brands the tokens gave nothing
+        cued = np.zeros_like(labels)
+        for field, *_, cues in (row for row in post.rows if len(row) > 4):
+            for key in cues:
+                j = terms.label_keys.index(key)
+                value = cfg.field_weight(field) * (cfg.exact_boost if r.formula == "multiplicative"
+                                                   else cfg.w_cosine + cfg.w_term)
+                cued[j] = cued[j] + value if r.formula == "multiplicative" else max(cued[j], value)
+        labels = np.where(labels > 0, labels, cued)
+    return r._concepts(labels[None, :])[0]
 
 
 @pytest.mark.parametrize("formula,weighting", [("multiplicative", "tfidf"), ("multiplicative", "idf"),
@@ -294,12 +313,13 @@ def test_vectorised_scores_equal_naive_per_pair_loop(formula, weighting):
          "subcategories": {"wool_coat": ("wool coat",), "silk_blouse": ("silk blouse", "blouse")},
          "material": {"wool": ("wool",), "silk": ("silk", "satin")},
          "brands": {"zara": ("zara",), "mango": ("mango",), "gucci": ("gucci",)}},
-        {"wool": {"material": 0.7}, "zara": {"brand": 0.9}, "gown": {"item": 0.4}})
+        {"wool": {"material": 0.7}, "zara": {"brand": 0.9}, "mango": {"brand": 0.5}, "gown": {"item": 0.4}})
     pick = random.Random(5)
     vocab = words + ["parca", "gucci", "guci", "woool", "xyz"]
     posts = [PostText(f"p{i}", [(field, [pick.choice(vocab) for _ in range(pick.randint(0, 6))],
                                  [pick.choice(vocab) for _ in range(pick.randint(0, 3))],
-                                 [pick.choice(vocab)] if pick.random() < 0.3 else [])
+                                 [pick.choice(vocab)] if pick.random() < 0.3 else [],
+                                 [pick.choice(["zara", "mango", "gucci"])] if pick.random() < 0.3 else [])
                                 for field in pick.sample(["caption", "comment", "comment", "hashtags"], 3)])
              for i in range(12)]
     r = Ranker(TermSpace.build(onto, Lexicon()), RankConfig(formula=formula, per_token_terms=2, min_cosine=0.1, min_cosine_quantile=0.0,
@@ -313,22 +333,38 @@ def test_vectorised_scores_equal_naive_per_pair_loop(formula, weighting):
                       "field": [row[0] for p in posts for row in p.rows],
                       "tokens": [row[1] for p in posts for row in p.rows],
                       "segmented": [row[2] for p in posts for row in p.rows],
-                      "handles": [row[3] for p in posts for row in p.rows]})
+                      "handles": [row[3] for p in posts for row in p.rows],
+                      "cues": [row[4] for p in posts for row in p.rows]})
     occ, ids = Occurrences.from_table(table, r.config, r.terms)
     assert ids == [p.post_id for p in posts]
     np.testing.assert_allclose(r.score_occurrences(occ), fast, rtol=1e-9, atol=1e-12)
 
 
-def test_levenshtein_matches_dynamic_programming():
-    rng = random.Random(1)
-    a = ["".join(rng.choice("abcdé") for _ in range(rng.randint(0, 12))) for _ in range(60)]
-    b = ["".join(rng.choice("abcdé") for _ in range(rng.randint(0, 12))) for _ in range(40)] + a[:5]
+def _python_distance(a: str, b: str) -> int:
+    """Textbook dynamic programme: the reference rapidfuzz must agree with."""
+    prev = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i]
+        for j, cb in enumerate(b, 1):
+            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
+        prev = cur
+    return prev[-1]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_levenshtein_matches_dynamic_programming_on_random_pairs(seed):
+    rng = random.Random(seed)
+    alphabet = "abcdéäß-"
+    a = ["".join(rng.choice(alphabet[:rng.randint(2, 8)]) for _ in range(rng.randint(0, 12))) for _ in range(80)]
+    b = ["".join(rng.choice(alphabet[:rng.randint(2, 8)]) for _ in range(rng.randint(0, 12))) for _ in range(50)] + a[:5]
     ia, ib = np.meshgrid(np.arange(len(a)), np.arange(len(b)), indexing="ij")
     ref = np.array([_python_distance(a[i], b[j]) for i, j in zip(ia.ravel(), ib.ravel())])
     assert np.array_equal(distances(a, b, ia.ravel(), ib.ravel()), ref)
-    i, j, d = close_pairs(a, b, 0.3)
-    want = {(x, y) for x, y, r in zip(ia.ravel(), ib.ravel(), ref) if r <= int(0.3 * max(len(a[x]), len(b[y])))}
-    assert set(zip(i.tolist(), j.tolist())) == want
+    for ratio in (0.0, 0.25, 0.3, 0.5):
+        i, j, d = close_pairs(a, b, ratio)
+        want = {(x, y, r) for x, y, r in zip(ia.ravel().tolist(), ib.ravel().tolist(), ref.tolist())
+                if r <= int(ratio * max(len(a[x]), len(b[y])))}
+        assert set(zip(i.tolist(), j.tolist(), d.tolist())) == want
     assert _python_distance("kitten", "sitting") == 3 and distances(["kitten"], ["sitting"], [0], [0])[0] == 3
 
 
@@ -340,7 +376,7 @@ def test_post_tables_never_split_a_post(tmp_path, batch_posts, batch_rows):
 
     ids = ["a"] * 5 + ["b"] + ["c"] * 7
     pq.write_table(pa.table({"post_id": ids, "field": ["comment"] * 13, "tokens": [["x"]] * 13,
-                             "segmented": [[]] * 13, "handles": [[]] * 13}), tmp_path / "t.parquet")
+                             "segmented": [[]] * 13, "handles": [[]] * 13, "cues": [[]] * 13}), tmp_path / "t.parquet")
     batches = [t.column("post_id").to_pylist() for t in iter_post_tables(tmp_path / "t.parquet", batch_posts,
                                                                          batch_rows=batch_rows)]
     assert [x for b in batches for x in b] == ids

@@ -56,7 +56,7 @@ def trained(request, tmp_path_factory):
         words = SENTENCES[p % len(SENTENCES)]
         for name, value in (("post_id", f"p{p}"), ("field", "caption"), ("text_id", f"p{p}/caption"), ("lang", "en"),
                             ("tokens", words[:3]), ("hashtags", []), ("segmented", words[3:]), ("emojis", []),
-                            ("handles", [])):
+                            ("handles", []), ("cues", [])):
             rows[name].append(value)
     pq.write_table(pa.table(rows, schema=TOKENS_SCHEMA), d / "tokens.parquet")
     corpus = write_corpus_file(d / "tokens.parquet", d / "corpus.txt")

@@ -8,7 +8,8 @@ import time
 
 
 FIELDS = ("seed", "accounts", "posts", "deepfashion_images", "image_size", "video_rate", "carousel_rate",
-          "unnamed_item_rate", "phantom_item_rate", "comments_mean")
+          "unnamed_item_rate", "phantom_item_rate", "comments_mean", "no_outfit_rate", "everyday_rate",
+          "negation_rate", "brand_name_rate")
 
 
 def register(subparsers) -> None:
@@ -22,7 +23,11 @@ def register(subparsers) -> None:
     parser.add_argument("--out", required=True, help="output folder (e.g. data/raw)")
     add_params_flag(parser)
     helps = {"image_size": "side of the JPEGs in pixels", "unnamed_item_rate": "share of pictured items the text never names",
-             "phantom_item_rate": "named-but-not-pictured items per pictured item"}
+             "phantom_item_rate": "named-but-not-pictured items per pictured item",
+             "no_outfit_rate": "share of posts without an outfit (food, travel, hair)",
+             "everyday_rate": "share of texts with everyday words that are brand or item names",
+             "negation_rate": "share of captions negating a garment not in the picture",
+             "brand_name_rate": "per branded item: named by display name or in a where-from reply"}
     for name in FIELDS:
         kind = int if name in ("seed", "accounts", "posts", "deepfashion_images", "image_size") else float
         parser.add_argument("--" + name.replace("_", "-"), type=kind,

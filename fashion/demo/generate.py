@@ -13,7 +13,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from fashion.demo import deepfashion_layout, instagram
+from fashion.demo import chatter, deepfashion_layout, instagram
 from fashion.demo.captions import TextGenerator, fan_names
 from fashion.demo.world import World
 from fashion.io import write_json
@@ -33,6 +33,11 @@ class DemoConfig:
     phantom_item_rate: float = 0.15
     comments_mean: float = 4.0
     jpeg_quality: int = 90
+    # messy text (fashion.demo.chatter); 0 keeps the clean text model
+    no_outfit_rate: float = 0.15     # posts showing no outfit (food, travel, hair, birthdays): no item, no brand
+    everyday_rate: float = 0.3       # everyday words that are brand/item names ("guess what", "my coach")
+    negation_rate: float = 0.1       # "not wearing heels today" for an item not in the picture
+    brand_name_rate: float = 0.3     # per branded item: its display name ("H&M", "from Guess") or a reply naming it
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad setting."""
@@ -44,7 +49,8 @@ class DemoConfig:
             ("comments_mean", self.comments_mean >= 0, "must be >= 0"),
             ("jpeg_quality", 1 <= self.jpeg_quality <= 95, "must be between 1 and 95"),
         ]
-        for name in ("video_rate", "carousel_rate", "unnamed_item_rate", "phantom_item_rate"):
+        for name in ("video_rate", "carousel_rate", "unnamed_item_rate", "phantom_item_rate", "no_outfit_rate",
+                     "everyday_rate", "negation_rate", "brand_name_rate"):
             value = getattr(self, name)
             checks.append((name, 0.0 <= value <= 1.0, "must be a share between 0 and 1"))
         for name, ok, reason in checks:
@@ -91,18 +97,21 @@ def write_instagram(root: Path, config: DemoConfig, ontology: Ontology, progress
     world = World(ontology, config.seed)
     accounts = world.accounts(config.accounts)
     posts = world.posts(accounts, config.posts, video_rate=config.video_rate, carousel_rate=config.carousel_rate,
-                        unnamed_item_rate=config.unnamed_item_rate, phantom_item_rate=config.phantom_item_rate)
+                        unnamed_item_rate=config.unnamed_item_rate, phantom_item_rate=config.phantom_item_rate,
+                        no_outfit_rate=config.no_outfit_rate)
+    rates = chatter.MessyRates(config.no_outfit_rate, config.everyday_rate, config.negation_rate,
+                               config.brand_name_rate)
     gen = TextGenerator(ontology)
     names = instagram.ToolNames(ontology)
     commenters = fan_names(config.seed) + [a.username for a in accounts]
     annotations = []
     counts = {"posts": 0, "images": 0, "videos": 0, "carousels": 0, "comments": 0, "replies": 0, "items": 0,
-              "unnamed_items": 0, "phantom_items": 0, "hidden_items_dropped": 0}
+              "unnamed_items": 0, "phantom_items": 0, "hidden_items_dropped": 0, "no_outfit_posts": 0}
     per_category: dict[str, int] = {}
     for post in tqdm(posts, desc="demo posts", unit="post", disable=not progress):
         folder = instagram.account_folder(root, post.account)
         rendered = instagram.render_post(post, config.image_size, config.jpeg_quality)
-        text = instagram.post_text(post, rendered.items, gen, commenters, config.comments_mean)
+        text = instagram.post_text(post, rendered.items, gen, commenters, config.comments_mean, rates)
         instagram.write_post(folder, post, rendered, text.caption, text.comments, text.tagged, config.image_size)
         annotations.append(instagram.annotation(post, rendered.items, names, ontology))
         counts["posts"] += 1
@@ -115,6 +124,7 @@ def write_instagram(root: Path, config: DemoConfig, ontology: Ontology, progress
         counts["unnamed_items"] += sum(1 for it, n in zip(post.items, post.named) if not n and it in rendered.items)
         counts["phantom_items"] += len(post.phantoms)
         counts["hidden_items_dropped"] += rendered.dropped
+        counts["no_outfit_posts"] += not rendered.items
         for item in rendered.items:
             per_category[item.category] = per_category.get(item.category, 0) + 1
     (root / "annotations.json").write_text(json.dumps(annotations, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -131,9 +141,11 @@ def generate_demo(config: DemoConfig, out: str | Path, ontology: Ontology, progr
     config.validate()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    manifest: dict = {"seed": config.seed, "sizes": {}, "counts": {}, "noise": {
-        "unnamed_item_rate": config.unnamed_item_rate, "phantom_item_rate": config.phantom_item_rate}}
-    manifest["sizes"] = {k: v for k, v in asdict(config).items() if k not in ("seed", "unnamed_item_rate", "phantom_item_rate")}
+    noise = ("unnamed_item_rate", "phantom_item_rate", "no_outfit_rate", "everyday_rate", "negation_rate",
+             "brand_name_rate")
+    manifest: dict = {"seed": config.seed, "sizes": {}, "counts": {},
+                      "noise": {k: getattr(config, k) for k in noise}}
+    manifest["sizes"] = {k: v for k, v in asdict(config).items() if k != "seed" and k not in noise}
     tmp = _temp_tree(out, "instagram")
     try:
         manifest["counts"]["instagram"] = write_instagram(tmp, config, ontology, progress)

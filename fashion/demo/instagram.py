@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from fashion.demo import chatter, render, textures, wardrobe
 from fashion.demo import silhouettes as geo
-from fashion.demo import render, textures, wardrobe
 from fashion.demo.captions import Comment, TextGenerator, poisson
 from fashion.demo.world import Account, Item, Post
 from fashion.ontology import Ontology
@@ -78,7 +78,8 @@ def render_post(post: Post, size: int, quality: int) -> RenderedPost:
         cam = render.frame(size, 0.0, 1.0, rng, fill=float(rng.uniform(0.86, 0.97)),
                            jitter=0.03 if index == 0 else 0.07, zoom=(0.95, 1.05) if index == 0 else (0.9, 1.12))
         backdrop = None if season is None else textures.outdoor_background(rng, size, season)
-        pixels, masks = render.render_outfit(looks, cam, model, rng, backdrop=backdrop)
+        # a post without an outfit (food, travel) shows its backdrop only
+        pixels, masks = render.render_outfit(looks, cam, model, rng, backdrop=backdrop, with_model=bool(looks))
         if index == 0:
             keep = [float(m.sum()) >= MIN_VISIBLE_SHARE * size * size for m in masks]
             visible = [it for it, k in zip(post.items, keep) if k]
@@ -229,16 +230,64 @@ class PostText:
 
 
 def post_text(post: Post, items: tuple[Item, ...], gen: TextGenerator, commenters: list[str],
-              comments_mean: float) -> PostText:
-    """Caption, comments and photo tags of a post. Names visible named items and phantoms only."""
+              comments_mean: float, rates: chatter.MessyRates = chatter.MessyRates()) -> PostText:
+    """Caption, comments and photo tags of a post. Names visible named items and phantoms only;
+    with ``rates`` the text gets messy (fashion.demo.chatter), each kind from its own stream."""
     rng = random.Random(post.seed_key + ":text")
     named = [it for it, n in zip(post.items, post.named) if n and it in items] + list(post.phantoms)
     others = [c for c in commenters if c != post.account.username]
+    if not post.items and rates.no_outfit_rate:
+        caption, hashtags, lines = chatter.no_outfit_text(rng, post.language, others, poisson(rng, comments_mean))
+        comments, delay = [], 0
+        for text in lines:
+            delay += int(rng.expovariate(1 / 3600.0)) + 30
+            comments.append(Comment(others[int(rng.random() * len(others))], text, delay, int(rng.expovariate(0.5))))
+        return PostText(caption, hashtags, comments, [])
     caption, hashtags = gen.caption(rng, named, post.language, post.styles, others)
     comments = gen.comment_thread(rng, named, post.language, post.account.username, others, poisson(rng, comments_mean))
     tagged = [gen.brand_handle[it.brand] for it in items
               if it.brand and it.brand in gen.brand_handle and rng.random() < 0.3]
+    caption = _messy(post, named, gen, others, rates, caption, comments)
     return PostText(caption, hashtags, comments, list(dict.fromkeys(tagged)))
+
+
+def _messy(post: Post, named: list[Item], gen: TextGenerator, others: list[str], rates: chatter.MessyRates,
+           caption: str, comments: list[Comment]) -> str:
+    """Everyday chatter, negations and brands written as people write them; returns the caption
+    (comments are appended to in place)."""
+    last = max((c.delay for c in comments), default=0)
+
+    def comment(rng, author, text, reply=None):
+        nonlocal last
+        last += int(rng.expovariate(1 / 3600.0)) + 30
+        entry = Comment(author, text, last, int(rng.expovariate(0.5)))
+        if reply is not None:
+            entry.replies.append(Comment(post.account.username, reply, last + 600, 0))
+        comments.append(entry)
+
+    lead: list[str] = []
+    r = chatter.rng_for(post.seed_key, "everyday")
+    if r.random() < rates.everyday_rate:
+        lead.append(chatter.everyday_sentence(r))
+    if r.random() < rates.everyday_rate:
+        comment(r, r.choice(others), chatter.everyday_comment(r))
+    r = chatter.rng_for(post.seed_key, "negation")
+    if r.random() < rates.negation_rate:
+        shown = {it.category for it in post.items} | {it.category for it in post.phantoms}
+        absent = [c.key for c in gen.ontology.categories if c.key not in shown]
+        if absent:
+            lead.append(chatter.negation(r, post.language, gen.noun(r, r.choice(absent), None, post.language)))
+    r = chatter.rng_for(post.seed_key, "brand")
+    for item in named:
+        if item.brand and r.random() < rates.brand_name_rate:
+            word, name = gen.noun(r, item.category, item.subcategory, "en"), gen.brand_name[item.brand]
+            if r.random() < 0.5:
+                lead.append(chatter.caption_brand(r, word, name))
+            else:
+                asker = r.choice(others)
+                question, answer = chatter.brand_exchange(r, word, name, asker)
+                comment(r, asker, question, answer)
+    return ". ".join(lead + [caption]) if lead else caption
 
 
 def account_folder(root: Path, account: Account) -> Path:

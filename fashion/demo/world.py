@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import random
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import accumulate
 from datetime import datetime, timezone
 from typing import Sequence
@@ -422,8 +422,10 @@ class World:
 
     # ------------------------------------------------------------------ posts
     def posts(self, accounts: list[Account], n_posts: int, *, video_rate: float, carousel_rate: float,
-              unnamed_item_rate: float, phantom_item_rate: float) -> list[Post]:
-        """All posts, grouped by account and chronological within it."""
+              unnamed_item_rate: float, phantom_item_rate: float, no_outfit_rate: float = 0.0) -> list[Post]:
+        """All posts, grouped by account and chronological within it. A share ``no_outfit_rate``
+        shows no outfit (food, travel, hair: fashion.demo.chatter), drawn from its own stream so
+        the other posts stay as they were."""
         rng = random.Random(f"{self.seed}:allocation")
         activity = [rng.gammavariate(2.0, 1.0) for _ in accounts]
         per_account = [1 if n_posts >= len(accounts) else 0 for _ in accounts]
@@ -434,7 +436,10 @@ class World:
             clock = WORLD_START + int(rng.uniform(0, 200 * 86400))
             for number in range(count):
                 clock += int(rng.uniform(0.3, 4.0) * 86400)
-                out.append(self._post(account, number, clock, video_rate, carousel_rate, unnamed_item_rate, phantom_item_rate))
+                post = self._post(account, number, clock, video_rate, carousel_rate, unnamed_item_rate, phantom_item_rate)
+                if no_outfit_rate and random.Random(f"{post.seed_key}:messy:outfit").random() < no_outfit_rate:
+                    post = replace(post, items=(), named=(), phantoms=())
+                out.append(post)
         return out
 
     def _post(self, account: Account, number: int, taken_at: int, video_rate: float, carousel_rate: float,

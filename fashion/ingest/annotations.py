@@ -19,6 +19,11 @@ IGNORED_KEYS = frozenset({"colour", "color", "otherdetails", "important"})
 BRAND_KEY = "brand"
 
 
+class AnnotatedPost(str):
+    """Yielded once per well-formed annotation record, before its item rows: the post id of a
+    post the annotators looked at, so one without any item (food, travel) still counts as seen."""
+
+
 def _fold(key: str) -> str:
     return re.sub(r"[\s_\-]+", "", key).lower()
 
@@ -31,9 +36,10 @@ def _names(value: Any) -> list[Any]:
     return [v for v in items if not (isinstance(v, str) and not v.strip())]
 
 
-def read_annotations(source: str, loaded: Loaded, ontology: "Ontology", seen: set[str]) -> Iterator[dict | Reject]:
-    """truth.parquet rows and rejects for one export. `seen` holds image ids already annotated
-    (across exports): a repeated id is rejected, the first annotation kept."""
+def read_annotations(source: str, loaded: Loaded, ontology: "Ontology", seen: set[str]
+                     ) -> Iterator[dict | Reject | AnnotatedPost]:
+    """truth.parquet rows, rejects and annotated post ids for one export. `seen` holds image ids
+    already annotated (across exports): a repeated id is rejected, the first annotation kept."""
     if not isinstance(loaded.data, list):
         yield Reject(source, "", "bad_annotation", "annotation export is not a JSON array")
         return
@@ -66,6 +72,7 @@ def _record(source: str, position: int, record: Any, bad_utf8: str | None, ontol
     if not isinstance(items, list):
         yield Reject(source, post_id, "bad_annotation", "imageinfo.annotateddatajson missing or not an array")
         return
+    yield AnnotatedPost(post_id)
     fields = Fields(source, post_id, bad_utf8)
     styles = []
     for name in _names(fields.string_list(info.get("styles"), "styles")):

@@ -12,20 +12,20 @@ from typing import TYPE_CHECKING, Any, Iterator, Sequence
 import pyarrow.parquet as pq
 from tqdm import tqdm
 
-from fashion.ingest.annotations import read_annotations
+from fashion.ingest.annotations import AnnotatedPost, read_annotations
 from fashion.ingest.duplicates import Copy, Merged, merge
 from fashion.ingest.media import check_media, pixel_cap
 from fashion.ingest.paths import DumpRoot
 from fashion.ingest.records import PostRecord
 from fashion.ingest.rejects import Reject, RejectedRecord
 from fashion.ingest.scan import AnnotationExport, Skipped, scan_path
-from fashion.ingest.writer import (COMMENTS_SCHEMA, POSTS_SCHEMA, REJECTS_SCHEMA, TRUTH_SCHEMA,
+from fashion.ingest.writer import (ANNOTATED_SCHEMA, COMMENTS_SCHEMA, POSTS_SCHEMA, REJECTS_SCHEMA, TRUTH_SCHEMA,
                                    BatchedParquetWriter)
 
 if TYPE_CHECKING:
     from fashion.ontology import Ontology
 
-OUTPUT_FILES = ("posts.parquet", "comments.parquet", "rejects.parquet", "truth.parquet")
+OUTPUT_FILES = ("posts.parquet", "comments.parquet", "rejects.parquet", "truth.parquet", "annotated.parquet")
 
 
 @dataclass(frozen=True)
@@ -184,10 +184,11 @@ def _ingest(paths: Sequence[str | os.PathLike], out: Path, staging: Path, config
     writers = {"posts": BatchedParquetWriter(staging / "posts.parquet", POSTS_SCHEMA, config.batch_rows),
                "comments": BatchedParquetWriter(staging / "comments.parquet", COMMENTS_SCHEMA, config.batch_rows),
                "rejects": BatchedParquetWriter(out / "rejects.parquet", REJECTS_SCHEMA, config.batch_rows),
-               "truth": BatchedParquetWriter(out / "truth.parquet", TRUTH_SCHEMA, config.batch_rows)}
+               "truth": BatchedParquetWriter(out / "truth.parquet", TRUTH_SCHEMA, config.batch_rows),
+               "annotated": BatchedParquetWriter(out / "annotated.parquet", ANNOTATED_SCHEMA, config.batch_rows)}
     exports: list[AnnotationExport] = []
     inputs: list[dict[str, Any]] = []
-    with writers["rejects"], writers["truth"], \
+    with writers["rejects"], writers["truth"], writers["annotated"], \
             tqdm(desc="ingest", unit=" posts", disable=not config.progress, mininterval=1.0) as bar, \
             pixel_cap(config.max_image_pixels):
         run = _Run(writers, config, bar)
@@ -269,6 +270,8 @@ def _truth(run: _Run, exports: list[AnnotationExport], config: IngestConfig,
         for item in read_annotations(export.source, export.loaded, ontology, annotated):
             if isinstance(item, Reject):
                 run.reject(item)
+            elif isinstance(item, AnnotatedPost):
+                run.writers["annotated"].add({"post_id": str(item)})
             else:
                 run.writers["truth"].add(item)
     return annotated

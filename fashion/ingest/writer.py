@@ -37,6 +37,10 @@ TRUTH_SCHEMA = pa.schema([
     ("brand", pa.string()), ("styles", STRINGS), *[(group, STRINGS) for group in TRUTH_GROUPS],
 ])
 
+# Every post an annotation export covers, in export order: truth.parquet has rows only for items,
+# so a post annotated as showing none (food, travel) is known from here alone.
+ANNOTATED_SCHEMA = pa.schema([("post_id", pa.string())])
+
 
 class BatchedParquetWriter:
     """Rows appended one at a time, flushed every `batch_rows` as a row group into a temp file that

@@ -7,7 +7,7 @@ Modules, in pipeline order:
   normalize   texts -> tokens.parquet (parallel, deduplicated, streamed in row groups)
   embed       tokens.parquet -> gensim Word2Vec/FastText + word-similarity evaluation
   vectors     the vectors on disk (vectors.npz: .npy arrays + JSON, no pickle) and their reader
-  levenshtein vectorised edit distances (bit-parallel, numpy)
+  levenshtein edit distances between words and terms (rapidfuzz)
   terms       ontology facets -> term forms, vectors and label blocks
   rank        per-post facet rankings (paper's linear and authors' multiplicative formula)
   pipeline    the rank stage over a corpus, and ``Annotator`` for ad-hoc posts (``fashion annotate``)

@@ -28,6 +28,7 @@ from tqdm import tqdm
 
 from fashion.io import atomic_path
 from fashion.text.lexicon import fold, preload
+from fashion.text.mentions import thread_cues
 from fashion.text.normalize import NormalizeConfig, NormalizedText, TextNormalizer, extra_hashtags
 
 TOKENS_SCHEMA = pa.schema([
@@ -40,6 +41,7 @@ TOKENS_SCHEMA = pa.schema([
     ("segmented", pa.list_(pa.string())),
     ("emojis", pa.list_(pa.string())),
     ("handles", pa.list_(pa.string())),
+    ("cues", pa.list_(pa.string())),
 ])
 
 FIELDS = ("caption", "hashtags", "usertags", "comment")
@@ -105,7 +107,17 @@ def _comment_batches(comments_path: Path, post_ids: pa.ChunkedArray, batch_rows:
     Files already grouped in post order stream batch by batch; others are sorted in memory.
     """
     pf = _require(comments_path, ("post_id", "comment_id", "text"))
-    cols = ["post_id", "comment_id", "text"]
+    # parent_id (ingest) tells which comment a reply answers; older or foreign files may lack it
+    cols = ["post_id", "comment_id", "text"] + (["parent_id"] if "parent_id" in pf.schema_arrow.names else [])
+
+    def parents(batch) -> pa.Array:
+        """A record batch's or table's parent ids as one string array (nulls without the column)."""
+        if len(cols) < 4:
+            return pa.nulls(batch.num_rows, pa.string())
+        column = batch.column(3)
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
+        return column.cast(pa.string())
     ids = pf.read(columns=["post_id"]).column("post_id")
     index = pc.index_in(ids, value_set=post_ids).to_numpy(zero_copy_only=False)
     index = np.where(np.isnan(index), -1, index).astype(np.int64) if index.dtype.kind == "f" else index
@@ -117,7 +129,7 @@ def _comment_batches(comments_path: Path, post_ids: pa.ChunkedArray, batch_rows:
         offset = 0
         for batch in pf.iter_batches(batch_size=batch_rows, columns=cols):
             rows = batch.num_rows
-            yield (index[offset:offset + rows], batch.column(0), batch.column(1), batch.column(2))
+            yield (index[offset:offset + rows], batch.column(0), batch.column(1), batch.column(2), parents(batch))
             offset += rows
 
     def sorted_in_memory():
@@ -132,7 +144,7 @@ def _comment_batches(comments_path: Path, post_ids: pa.ChunkedArray, batch_rows:
         for start in range(0, n, batch_rows):
             part = table.take(pa.array(order[start:start + batch_rows])).combine_chunks()
             yield (key[order[start:start + batch_rows]], part.column(0).chunk(0), part.column(1).chunk(0),
-                   part.column(2).chunk(0))
+                   part.column(2).chunk(0), parents(part))
 
     return orphans, (streamed() if ordered else sorted_in_memory())
 
@@ -160,13 +172,15 @@ def _tag_row(normalizer: TextNormalizer, field: str, tags: tuple[str, ...], capt
         if not extra:
             return None
         words = normalizer.normalize_hashtags(extra, lang)
-        return NormalizedText(lang, [], extra, words, [], [])
+        cues = normalizer.name_cues(extra, hashtags=True)  # "#mango" beside a caption is brand evidence
+        return NormalizedText(lang, [], extra, words, [], [], cues, cues)
     names = [fold(t).lstrip("@") for t in tags]
     names = [t for t in dict.fromkeys(names) if t]
     if not names:
         return None
     words = [w for name in names for w in normalizer.username_words(name, lang)]
-    return NormalizedText(lang, [], [], words, [], names)
+    cues = normalizer.name_cues(names)  # a tagged account that spells a brand
+    return NormalizedText(lang, [], [], words, [], names, cues, cues)
 
 
 @dataclass
@@ -180,6 +194,7 @@ class _Block:
     post_id: pa.Array         # [R]
     text_id: pa.Array         # [R]
     text: pa.Array            # [R] (no nulls)
+    parent_id: pa.Array       # [R] comment a reply answers (null: caption, top level or unknown)
 
 
 FIELD_OF_KIND = ("caption", "hashtags", "usertags", "comment")
@@ -210,16 +225,17 @@ def _blocks(posts: pa.Table, comment_batches, block_rows: int) -> Iterator[_Bloc
                       pa.concat_arrays([c_ids.cast(pa.string())] + [c[1].cast(pa.string()) for c in comments]),
                       pa.concat_arrays([c_tids.cast(pa.string())] + [c[2].cast(pa.string()) for c in comments]),
                       pa.concat_arrays([c_text.cast(pa.string())] + [pc.fill_null(c[3].cast(pa.string()), "")
-                                                                     for c in comments]))
+                                                                     for c in comments]),
+                      pa.concat_arrays([pa.nulls(len(c_rows), pa.string())] + [c[4].cast(pa.string()) for c in comments]))
 
-    for keys, c_pid, c_cid, c_text in comment_batches:
+    for keys, c_pid, c_cid, c_text, c_parent in comment_batches:
         start = 0
         while start < len(keys):
             # comments up to the end of the posts reached so far belong to the pending block
             cut_post = int(keys[start]) + 1
             stop = int(np.searchsorted(keys, cut_post - 1, side="right"))
             part = (keys[start:stop], c_pid.slice(start, stop - start), c_cid.slice(start, stop - start),
-                    c_text.slice(start, stop - start))
+                    c_text.slice(start, stop - start), c_parent.slice(start, stop - start))
             pending.append(part)
             pending_rows += stop - start
             start = stop
@@ -241,7 +257,8 @@ def _result_columns(results: list[NormalizedText]) -> dict[str, pa.Array]:
             "hashtags": pa.array([r.hashtags for r in results], _LIST),
             "segmented": pa.array([r.segmented for r in results], _LIST),
             "emojis": pa.array([r.emojis for r in results], _LIST),
-            "handles": pa.array([r.handles for r in results], _LIST)}
+            "handles": pa.array([r.handles for r in results], _LIST),
+            "cues": pa.array([list(r.cues) for r in results], _LIST)}
 
 
 class _Normalized:
@@ -258,11 +275,33 @@ class _Normalized:
         return [out[i] for i in range(len(self.unique))]
 
 
+def _row_cues(block: _Block, rows: list[NormalizedText]) -> list[list[str]]:
+    """Brand cues per text row: its own, and for a reply to a "where is it from?" comment of the
+    same post every brand it mentions (fashion.text.mentions.thread_cues)."""
+    out = [list(r.cues) for r in rows]
+    comments = np.flatnonzero(block.kind == 3)
+    if not len(comments) or not any(rows[i].asks_source for i in comments.tolist()):
+        return out
+    ids, parents, texts = block.text_id.to_pylist(), block.parent_id.to_pylist(), block.text.to_pylist()
+    keys = block.post_key[comments]
+    for group in np.split(comments, np.flatnonzero(np.diff(keys)) + 1):
+        members = group.tolist()
+        if not any(rows[i].asks_source for i in members):
+            continue
+        position = {ids[i]: k for k, i in enumerate(members)}
+        cues = thread_cues([rows[i] for i in members], [position.get(parents[i]) for i in members],
+                           [texts[i].lstrip().startswith("@") for i in members])
+        for i, c in zip(members, cues):
+            out[i] = c
+    return out
+
+
 def _block_table(normalizer: TextNormalizer, posts: pa.Table, done: _Normalized) -> pa.Table:
     """Output rows of a block: text rows + tag rows, ordered by post, field, file order."""
     block = done.block
     results = done.results()
     cols = {name: arr.take(pa.array(done.indices)) for name, arr in _result_columns(results).items()}
+    cols["cues"] = pa.array(_row_cues(block, [results[i] for i in done.indices.tolist()]), _LIST)
     text_table = pa.table({"post_id": block.post_id, "field": pa.array([FIELD_OF_KIND[k] for k in block.kind.tolist()],
                                                                           pa.string()),
                            "text_id": block.text_id, **cols}, schema=TOKENS_SCHEMA)
@@ -288,7 +327,7 @@ def _block_table(normalizer: TextNormalizer, posts: pa.Table, done: _Normalized)
             extra_kinds.append(kind)
             for name, value in (("post_id", pid), ("field", field), ("text_id", f"{pid}/{field}"), ("lang", row.lang),
                                 ("tokens", row.tokens), ("hashtags", row.hashtags), ("segmented", row.segmented),
-                                ("emojis", row.emojis), ("handles", row.handles)):
+                                ("emojis", row.emojis), ("handles", row.handles), ("cues", list(row.cues))):
                 extra[name].append(value)
     tables = [text_table]
     if extra_keys:
@@ -319,7 +358,7 @@ def normalize_corpus(posts_path: str | Path, comments_path: str | Path, out_path
     normalizer = TextNormalizer.from_ontology(
         ontology, corpus_counts=counts, min_hashtag_len=config.min_hashtag_len_to_segment,
         max_hashtag_len=config.max_hashtag_len_to_segment, min_corpus_count=config.min_corpus_count,
-        batch_tokenize=config.batch_tokenize)
+        batch_tokenize=config.batch_tokenize, language_detector=config.language_detector)
     del counts
     preload()  # before fork(): the workers share the lemma tables instead of loading their own
 

@@ -1,14 +1,22 @@
-"""Precision/recall/F1 at k of mined labels against annotated truth (truth.parquet).
+"""Mined labels against annotated truth (truth.parquet + annotated.parquet): honest and truth-only metrics.
 
 Truth for a post and facet is the union of its items' labels (categories from ``category``,
-subcategories, brands, styles, and each attribute group's list column). A post is evaluated for
-a facet when its truth for that facet is non-empty. Per facet:
+subcategories, brands, styles, and each attribute group's list column). Every annotated post is
+evaluated for every facet: a post the annotators saw without any item (food, travel, a birthday;
+listed in ``annotated.parquet`` beside truth.parquet) has empty truth everywhere, and a post whose
+items carry no brand has empty brand truth. Per facet, the honest metrics (top-k labels):
 
-* ``posts``: posts evaluated; ``predicted_posts``: those with at least one mined label;
-* ``precision@1`` / ``precision@k``: over predicted posts, share of the top-1 / top-k labels
-  that are true (top-k may hold fewer than k labels when fewer have signal);
-* ``recall@k``: over all evaluated posts (a post without prediction recalls nothing);
-* ``f1@k``: harmonic mean of precision@k and recall@k.
+* ``micro_precision@k`` / ``micro_recall@k`` / ``micro_f1@k``: over all annotated posts, each
+  listed label is a true or a false positive (a label listed for a post whose truth for the facet is
+  empty is a false positive), each true label not listed a false negative;
+* ``hit@1``: over posts with non-empty truth, share whose top label is true (no label = a miss);
+* ``false_positive_rate``: over posts with empty truth (``empty_posts``), share given any label.
+
+Beside them, under the names they always had, the truth-only metrics (a post counts only when its
+truth for the facet is non-empty, so a label mined for a brand-free post is never an error):
+``posts`` (such posts), ``predicted_posts`` (those with a label), ``precision@1`` / ``precision@k``
+over predicted posts, ``recall@k`` over all of them, ``f1@k`` their harmonic mean. ``precision@1``
+is also the honest "P@1 where the truth is non-empty".
 """
 from __future__ import annotations
 
@@ -18,6 +26,7 @@ from typing import Mapping, Sequence
 import pyarrow.parquet as pq
 
 SINGLE_COLUMNS = {"categories": "category", "subcategories": "subcategory", "brands": "brand"}
+ANNOTATED_FILE = "annotated.parquet"  # ingest: every annotated post id, with or without items
 
 
 class TruthError(ValueError):
@@ -29,7 +38,8 @@ def truth_column(facet: str) -> str:
 
 
 def load_truth(path: str | Path, facets: Sequence[str]) -> dict[str, dict[str, set[str]]]:
-    """post_id -> facet -> set of label keys (facets whose column is absent are skipped)."""
+    """post_id -> facet -> set of label keys (facets whose column is absent are skipped). Posts
+    listed in ``annotated.parquet`` beside ``path`` but without truth rows come with empty truth."""
     path = Path(path)
     if not path.exists():
         raise TruthError(f"{path}: not found")
@@ -55,7 +65,20 @@ def load_truth(path: str | Path, facets: Sequence[str]) -> dict[str, dict[str, s
                 labels.add(value)
     for pid in post_ids:
         truth.setdefault(pid, {})
+    for pid in annotated_posts(path.with_name(ANNOTATED_FILE)):
+        truth.setdefault(pid, {})
     return truth
+
+
+def annotated_posts(path: str | Path) -> list[str]:
+    """Post ids of annotated.parquet ([] when the file is absent: an older ingest)."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    table = pq.read_table(path, columns=["post_id"])
+    if table.column("post_id").null_count:
+        raise TruthError(f"{path}: a row has no post_id")
+    return table.column("post_id").to_pylist()
 
 
 def evaluate(predictions: Mapping[str, Mapping[str, Sequence[str]]],
@@ -64,24 +87,43 @@ def evaluate(predictions: Mapping[str, Mapping[str, Sequence[str]]],
     out: dict[str, dict] = {}
     for facet in facets:
         p1, pk, rk = [], [], []
-        posts = 0
+        tp = fp = fn = 0
+        empty = empty_flagged = hits_1 = 0
         for pid, facets_truth in truth.items():
-            gold = facets_truth.get(facet)
-            if not gold:
-                continue
-            posts += 1
+            gold = facets_truth.get(facet) or set()
             predicted = list(predictions.get(pid, {}).get(facet, ()))[:k]
             hits = sum(1 for label in predicted if label in gold)
+            tp += hits
+            fp += len(predicted) - hits
+            fn += len(gold) - hits
+            if not gold:
+                empty += 1
+                empty_flagged += bool(predicted)
+                continue
             rk.append(hits / len(gold))
+            hits_1 += bool(predicted) and predicted[0] in gold
             if predicted:
                 p1.append(1.0 if predicted[0] in gold else 0.0)
                 pk.append(hits / len(predicted))
-        if posts == 0:
+        if not rk:
             continue
         precision_1 = sum(p1) / len(p1) if p1 else 0.0
         precision_k = sum(pk) / len(pk) if pk else 0.0
         recall_k = sum(rk) / len(rk)
-        f1 = 2 * precision_k * recall_k / (precision_k + recall_k) if precision_k + recall_k else 0.0
-        out[facet] = {"posts": posts, "predicted_posts": len(pk), "precision@1": round(precision_1, 4),
-                      "precision@k": round(precision_k, 4), "recall@k": round(recall_k, 4), "f1@k": round(f1, 4)}
+        micro_p = tp / (tp + fp) if tp + fp else 0.0
+        micro_r = tp / (tp + fn) if tp + fn else 0.0
+        out[facet] = {
+            # truth-only (the numbers this file always had)
+            "posts": len(rk), "predicted_posts": len(pk), "precision@1": round(precision_1, 4),
+            "precision@k": round(precision_k, 4), "recall@k": round(recall_k, 4), "f1@k": round(_f1(precision_k, recall_k), 4),
+            # honest: every annotated post
+            "annotated_posts": len(rk) + empty, "empty_posts": empty,
+            "micro_precision@k": round(micro_p, 4), "micro_recall@k": round(micro_r, 4),
+            "micro_f1@k": round(_f1(micro_p, micro_r), 4), "hit@1": round(hits_1 / len(rk), 4),
+            "false_positive_rate": round(empty_flagged / empty, 4) if empty else None,
+        }
     return out
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0

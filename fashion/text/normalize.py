@@ -21,8 +21,9 @@ from typing import Iterable, Mapping, NamedTuple, Sequence
 import emoji
 from nltk.tokenize import TweetTokenizer
 
-from fashion.text.langid import UNDETERMINED, LanguageDetector
+from fashion.text.langid import UNDETERMINED, LanguageDetector, build_detector
 from fashion.text.lexicon import Lexicon, fold, ontology_phrases, split_words
+from fashion.text.mentions import BrandMentions, Mentions, thread_cues
 from fashion.text.segment import HashtagSegmenter, build_segmenter
 
 SEPARATOR = "\ue000"  # Unicode private use: never in real text (stripped from inputs)
@@ -53,6 +54,23 @@ def extra_hashtags(tags: Iterable[str], caption_hashtags: Iterable[str]) -> list
     return [t for t in dict.fromkeys(extra) if t and tag_key(t) not in seen]
 
 
+# Negation: the words after one of these, up to NEGATION_SCOPE words or the clause's end, are not
+# mentions ("not wearing heels today", "inga klackar idag", "ohne Absätze", "sans talons").
+NEGATORS = frozenset({
+    "not", "no", "never", "without", "don't", "didn't", "doesn't", "isn't", "wasn't", "nor",
+    "inte", "ingen", "inga", "utan", "aldrig", "nicht", "kein", "keine", "keinen", "ohne", "nie",
+    "pas", "sans", "jamais", "sin", "nunca", "non", "senza", "mai",
+})
+CLAUSE_BREAKS = frozenset({"but", "just", "only", "men", "bara", "aber", "sondern", "mais", "juste", "pero", "sino", "solo", "ma"})
+NEGATION_SCOPE = 5
+_PUNCTUATION = frozenset(".,;:!?…()\"")
+
+
+def _is_word(tok: str) -> bool:
+    """A token with a letter that is no domain, e-mail or time ("don't", "t-shirt", "h&m")."""
+    return any(c.isalpha() for c in tok) and not any(c in "./@:" for c in tok)
+
+
 class NormalizedText(NamedTuple):
     lang: str
     tokens: list[str]
@@ -60,6 +78,9 @@ class NormalizedText(NamedTuple):
     segmented: list[str]
     emojis: list[str]
     handles: list[str]
+    cues: list[str] = []        # brand keys mentioned with evidence (fashion.text.mentions)
+    loose: list[str] = []       # every brand key mentioned (they count in a reply to a "where from?")
+    asks_source: bool = False   # the text asks where something is from
 
 
 def strip_emoji_modifiers(symbol: str) -> str:
@@ -98,8 +119,10 @@ class TextNormalizer:
     """Turns raw texts into ``NormalizedText``; every resource is built once and cached per word."""
 
     def __init__(self, lexicon: Lexicon, detector: LanguageDetector, segmenter: HashtagSegmenter,
-                 emoji_words: Mapping[str, Sequence[str]], batch_tokenize: int = 32):
+                 emoji_words: Mapping[str, Sequence[str]], batch_tokenize: int = 32,
+                 mentions: BrandMentions | None = None):
         self.lexicon = lexicon
+        self.mentions = mentions
         self.detector = detector
         self.segmenter = segmenter
         self.emoji_words = emoji_word_map(emoji_words)
@@ -111,12 +134,13 @@ class TextNormalizer:
     @classmethod
     def from_ontology(cls, ontology, corpus_counts: Mapping[str, int] | None = None,
                       min_hashtag_len: int = 4, max_hashtag_len: int = 30, min_corpus_count: int = 3,
-                      batch_tokenize: int = 32) -> "TextNormalizer":
+                      batch_tokenize: int = 32, language_detector: str = "lingua") -> "TextNormalizer":
         lexicon = Lexicon.from_ontology(ontology)
-        detector = LanguageDetector.from_resources(ontology.translations, lexicon.protected)
+        detector = build_detector(language_detector, ontology.translations, lexicon.protected)
         segmenter = build_segmenter(ontology_phrases(ontology), corpus_counts, min_len=min_hashtag_len,
                                     max_len=max_hashtag_len, min_corpus_count=min_corpus_count)
-        return cls(lexicon, detector, segmenter, ontology.emoji, batch_tokenize=batch_tokenize)
+        return cls(lexicon, detector, segmenter, ontology.emoji, batch_tokenize=batch_tokenize,
+                   mentions=BrandMentions(ontology, item_words(ontology), plain_words(ontology)))
 
     # -- tokenizing ---------------------------------------------------------------------------
     @staticmethod
@@ -176,11 +200,23 @@ class TextNormalizer:
         hashtags: list[str] = []
         handles: list[str] = []
         emojis: list[str] = []
+        negated: list[bool] = []  # per word: inside a negation ("not wearing heels today")
+        scope = 0
         if has_joiners:
             tokens = _merge_emoji_parts(tokens)
         for tok in tokens:
             if tok.isalpha():  # the common case first
+                lower = tok.lower()
+                if lower in NEGATORS:  # a second negation cancels the first ("never without my bag")
+                    scope = 0 if scope else NEGATION_SCOPE + 1
+                elif lower in CLAUSE_BREAKS:
+                    scope = 0
                 words.append(tok)
+                negated.append(scope > 0)
+                scope = max(scope - 1, 0)
+                continue
+            if tok in _PUNCTUATION:
+                scope = 0
                 continue
             first = tok[0]
             if first == "#":
@@ -190,13 +226,18 @@ class TextNormalizer:
             elif first == "@":
                 if len(tok) > 1:
                     handles.append(tok[1:])
-            elif any(c.isalpha() for c in tok):
-                if not any(c in "./@:" for c in tok):  # domains, e-mails and times are not words
-                    words.append(tok)
+            elif _is_word(tok):
+                if tok.lower() in NEGATORS:
+                    scope = 0 if scope else NEGATION_SCOPE + 1
+                words.append(tok)
+                negated.append(scope > 0)
+                scope = max(scope - 1, 0)
             elif not tok.isascii():
                 emojis.extend(_emoji_symbols(tok))
         lang = self.detector.detect(words)
         norm_lang = lang if lang != UNDETERMINED else "en"
+        if any(negated):  # what the text says is not worn is no mention of it
+            words = [w for w, neg in zip(words, negated) if not neg]
         out = self.lexicon.normalize_words(words, norm_lang)
         for symbol in emojis:
             out.extend(self._emoji_to_words(symbol))
@@ -205,13 +246,64 @@ class TextNormalizer:
             segmented.extend(self.segment_hashtag(tag, lang))
         return NormalizedText(lang, out, hashtags, segmented, emojis, handles)
 
+    @staticmethod
+    def plain_words(tokens: Sequence[str]) -> list[str]:
+        """The words of a tokenized text that its language is detected from (no hashtags,
+        handles, emoji, domains or times)."""
+        return [t for t in tokens if t.isalpha() or (t[0] not in "#@" and _is_word(t))]
+
     def normalize(self, text: str) -> NormalizedText:
         return self.normalize_many([text])[0]
 
     def normalize_many(self, texts: Sequence[str]) -> list[NormalizedText]:
         prepared = [self.prepare(t) for t in texts]
         joiners = [_JOINER_RE.search(t) is not None for t in prepared]
-        return [self.from_tokens(toks, j) for toks, j in zip(self.tokenize_many(prepared), joiners)]
+        out = [self.from_tokens(toks, j) for toks, j in zip(self.tokenize_many(prepared), joiners)]
+        if self.mentions is not None:  # brands are read off the text with its capitals
+            out = [o._replace(cues=m.cues, loose=m.loose, asks_source=m.asks_source)
+                   for o, m in zip(out, map(self.brand_mentions, texts))]
+        return out
+
+    def brand_mentions(self, text: str) -> Mentions:
+        """Brand mentions of one raw text (NFKC, case kept, URLs out)."""
+        text = unicodedata.normalize("NFKC", text)
+        if "http" in text or "www." in text:
+            text = _URL_RE.sub(" ", text)
+        return self.mentions.find(text)
+
+    def post_rows(self, caption: str, comments: Sequence[str], hashtags: Sequence[str] = ()) -> list[tuple]:
+        """One ad-hoc post as ranker rows (field, tokens, segmented, handles, brand cues): the
+        caption, its post-level hashtags missing from it, then the comments (a comment opening
+        with an @handle answers any "where is it from?" comment before it: no parent ids here)."""
+        return self.post_texts(caption, comments, hashtags)[0]
+
+    def post_texts(self, caption: str, comments: Sequence[str], hashtags: Sequence[str] = ()):
+        """(post_rows, the normalised caption and comments in that order, the extra hashtags)."""
+        rows: list[tuple] = []
+        caption_tags: list[str] = []
+        lang = "en"
+        normalized = []
+        if caption:
+            text = self.normalize(caption)
+            normalized.append(text)
+            rows.append(("caption", text.tokens, text.segmented, text.handles, list(text.cues)))
+            caption_tags, lang = text.hashtags, text.lang
+        extra = extra_hashtags(hashtags, caption_tags)
+        if extra:
+            rows.append(("hashtags", [], self.normalize_hashtags(extra, lang), [], self.name_cues(extra, hashtags=True)))
+        texts = self.normalize_many(list(comments)) if comments else []
+        normalized.extend(texts)
+        cues = thread_cues(texts, [None] * len(texts), [c.lstrip().startswith("@") for c in comments])
+        rows.extend(("comment", t.tokens, t.segmented, t.handles, c) for t, c in zip(texts, cues))
+        return rows, normalized, extra
+
+    def name_cues(self, names: Iterable[str], hashtags: bool = False) -> list[str]:
+        """Brand keys of user tags (or, ``hashtags``, post hashtags) that spell a brand ("hm";
+        "zara_official" does not); a hashtag only where a whole hashtag is evidence (mentions.py)."""
+        if self.mentions is None:
+            return []
+        return [key for name in names if (key := self.mentions.brand_of(name)) is not None
+                and (not hashtags or self.mentions.tag_ok_for(name))]
 
     def normalize_hashtags(self, hashtags: Iterable[str], lang: str = "en") -> list[str]:
         """Normalised words of a list of hashtags (post-level tags outside any text)."""
@@ -237,6 +329,27 @@ class TextNormalizer:
 
     def term_words(self, phrase: str) -> tuple[str, ...]:
         return phrase_tokens(phrase, self.lexicon)
+
+
+def plain_words(ontology) -> frozenset[str]:
+    """Compact forms of every one-word ontology keyword that is no brand (items, attribute values,
+    styles) and of the translation sources: a hashtag spelling one names that, not a brand."""
+    from fashion.ontology import compact_forms
+
+    words = {k for facet in ontology.facets() if facet != "brands" for keys in ontology.facet_terms(facet).values()
+             for k in keys}
+    words |= {source for table in ontology.translations.values() for source in table}
+    return frozenset(f for w in words if " " not in w.strip() for f in compact_forms(w))
+
+
+def item_words(ontology) -> frozenset[str]:
+    """Lower-case one-word item keywords and their translations: a capitalised word before one of
+    them is a brand ("my Coach bag", "Mango rok")."""
+    words = {k.lower() for c in ontology.categories for k in c.keywords}
+    words |= {k.lower() for s in ontology.subcategories for k in s.keywords}
+    for table in ontology.translations.values():
+        words |= {source.lower() for source, target in table.items() if target.lower() in words}
+    return frozenset(w for w in words if " " not in w)
 
 
 _PHRASE_TOKENIZER = TweetTokenizer(preserve_case=True, reduce_len=True, match_phone_numbers=False)
@@ -268,3 +381,4 @@ class NormalizeConfig:
     dedupe_cache: int = 200_000      # distinct short texts remembered across chunks
     dedupe_max_chars: int = 200      # only texts up to this length are remembered
     batch_tokenize: int = 32         # texts per TweetTokenizer call
+    language_detector: str = "lingua"  # lingua (lingua-language-detector) | stopwords (fashion.text.langid)

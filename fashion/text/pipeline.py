@@ -163,9 +163,10 @@ class Annotator:
     hashtag-segmenter and tokenizer settings)."""
 
     def __init__(self, vectors_path: str | Path, ontology, config: RankConfig = RankConfig(), normalize=None):
-        from fashion.text.langid import LanguageDetector
+        from fashion.text.langid import build_detector
         from fashion.text.lexicon import ontology_phrases
-        from fashion.text.normalize import NormalizeConfig, TextNormalizer
+        from fashion.text.mentions import BrandMentions
+        from fashion.text.normalize import NormalizeConfig, TextNormalizer, item_words, plain_words
         from fashion.text.segment import build_segmenter
 
         normalize = normalize or NormalizeConfig()
@@ -174,12 +175,13 @@ class Annotator:
         counts = dict(zip(kv.index_to_key, np.asarray(kv.expandos["count"]).tolist()))
         # TextNormalizer.from_ontology, except that the segmenter is built on first use
         lexicon = Lexicon.from_ontology(ontology)
-        detector = LanguageDetector.from_resources(ontology.translations, lexicon.protected)
+        detector = build_detector(normalize.language_detector, ontology.translations, lexicon.protected)
         segmenter = _LazySegmenter(lambda: build_segmenter(
             ontology_phrases(ontology), counts, min_len=normalize.min_hashtag_len_to_segment,
             max_len=normalize.max_hashtag_len_to_segment, min_corpus_count=normalize.min_corpus_count))
         self.normalizer = TextNormalizer(lexicon, detector, segmenter, ontology.emoji,
-                                         batch_tokenize=normalize.batch_tokenize)
+                                         batch_tokenize=normalize.batch_tokenize,
+                                         mentions=BrandMentions(ontology, item_words(ontology), plain_words(ontology)))
         self.config = config
         self.terms = TermSpace.build(ontology, lexicon)
         self.ranker = Ranker(self.terms, config, Embedding(kv, config.remove_components))
@@ -189,24 +191,9 @@ class Annotator:
         "materials", "patterns", "styles", "brands"} (best first, at most ``config.top_k`` each).
         ``language``: the caption's, else the comments' most common, else "und"; ``notes`` say why
         an answer is empty or may be incomplete."""
-        from fashion.text.normalize import extra_hashtags
-
         comments = list(comments)
         texts = ([caption] if caption else []) + comments
-        normalized = self.normalizer.normalize_many(texts) if texts else []
-        rows = []
-        caption_tags: list[str] = []
-        lang = "en"
-        if caption:
-            text = normalized[0]
-            rows.append(("caption", text.tokens, text.segmented, text.handles))
-            caption_tags = text.hashtags
-            lang = text.lang
-        extra = extra_hashtags(hashtags, caption_tags)
-        if extra:
-            rows.append(("hashtags", [], self.normalizer.normalize_hashtags(extra, lang), []))
-        for text in normalized[1 if caption else 0:]:
-            rows.append(("comment", text.tokens, text.segmented, text.handles))
+        rows, normalized, extra = self.normalizer.post_texts(caption, comments, hashtags)
         # Token-term cosines are one float32 matrix product per block of new tokens, and BLAS rounds
         # a row differently in another block: without the cache of earlier posts a post scores the
         # same bits alone as anywhere in a batch.

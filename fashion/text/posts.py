@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-ROW_COLUMNS = ("post_id", "field", "tokens", "segmented", "handles")
+ROW_COLUMNS = ("post_id", "field", "tokens", "segmented", "handles", "cues")
 
 
 class TokensError(ValueError):

@@ -31,23 +31,22 @@ non-words are read as misspellings ("addidas" -> adidas, not "love" -> lole). A 
 signal for a facet gets no rows for it.
 
 Vectorised: candidate pairs come from one matrix product of token vectors against all term
-vectors (cached per token for the whole run) plus the bit-parallel edit distances of
+vectors (cached per token for the whole run) plus the rapidfuzz edit distances of
 fashion.text.levenshtein; per-token top terms are a lexsort, and post scores one sparse product
 [posts x token-weights] @ [token-weights x terms] per batch.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Iterable, Mapping, Sequence
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 import scipy.sparse as sp
 
-from fashion.text.levenshtein import close_pairs
 from fashion.text.lexicon import is_dictionary_word
-from fashion.text.posts import PostText, post_changes
+from fashion.text.occurrences import Occurrences, post_occurrences  # noqa: F401  (re-exported)
+from fashion.text.pairs import Embedding, PairTable  # noqa: F401  (re-exported)
+from fashion.text.posts import PostText
 from fashion.text.terms import RERANK_KINDS, TermSpace
 
 FORMULAS = ("multiplicative", "linear")
@@ -84,6 +83,11 @@ class RankConfig:
     usertags_weight: float = 1.0
     hashtags_weight: float = 3.0
     batch_posts: int = 1000
+    brand_cosine: bool = False       # brands also from cosine pairs (authors); False: spelling only
+    brand_concept_min: float = 0.7   # a brand term below this P(brand | term) scores only through evidence
+    # label listed only at >= this score, per facet and formula (benchmarks/calibrate_rank.py, training split)
+    min_score_multiplicative: Mapping[str, float] = field(default_factory=dict)
+    min_score_linear: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self):
         if self.formula not in FORMULAS + (BASELINE,):
@@ -98,6 +102,14 @@ class RankConfig:
             raise RankError(f"rank.max_edit_ratio: must be in [0, 1), got {self.max_edit_ratio}")
         if self.min_fuzzy_len < 1:
             raise RankError(f"rank.min_fuzzy_len: must be >= 1, got {self.min_fuzzy_len}")
+        for name in ("min_score_multiplicative", "min_score_linear"):
+            table = getattr(self, name)
+            if not isinstance(table, Mapping) or not all(isinstance(v, (int, float)) and v >= 0 for v in table.values()):
+                raise RankError(f"rank.{name}: must map facets to scores >= 0, got {table!r}")
+
+    def min_score(self, formula: str) -> Mapping[str, float]:
+        """Calibrated per-facet score floors of ``formula`` (none for the edit-distance baseline)."""
+        return {"multiplicative": self.min_score_multiplicative, "linear": self.min_score_linear}.get(formula, {})
 
     def segmented_weight(self, field: str) -> float:
         """Weight of segmented hashtag words: the hashtags weight for the caption and post-level
@@ -110,337 +122,6 @@ class RankConfig:
                     "usertags": self.usertags_weight, "hashtags": self.hashtags_weight}[field]
         except KeyError:
             raise RankError(f"unknown field {field!r}; expected one of {', '.join(FIELDS)}") from None
-
-
-# -- vectors --------------------------------------------------------------------------------------
-class Embedding:
-    """Unit vectors and idf for tokens from word vectors (fashion.text.vectors.WordVectors, or gensim
-    KeyedVectors in memory); phrases average their words.
-
-    A word has a vector when it is in the vocabulary; with FastText vectors any word does whose
-    character n-grams the model knows (that is FastText's point).
-
-    ``remove_components`` > 0 applies "all-but-the-top" post-processing (Mu & Viswanath, ICLR
-    2018) before normalising: subtract the vocabulary mean and the projection on its top principal
-    directions. Word2vec on a small corpus puts every vector in one narrow cone (median cosine
-    0.92 on the 1,200-post demo world), so raw cosines cannot tell related words from unrelated ones.
-    """
-
-    def __init__(self, kv, remove_components: int = 0):
-        self.kv = kv
-        self.fasttext = (getattr(kv, "subwords", False) or hasattr(kv, "buckets_word")
-                         or kv.__class__.__name__ == "FastTextKeyedVectors")
-        self.dim = kv.vector_size
-        self._idf = np.asarray(kv.expandos["idf"], dtype=np.float32) if "idf" in getattr(kv, "expandos", {}) else None
-        self.default_idf = float(self._idf.max()) if self._idf is not None and len(self._idf) else 1.0
-        self.mean = np.zeros(self.dim, dtype=np.float64)
-        self.directions = np.zeros((0, self.dim), dtype=np.float64)
-        if remove_components > 0 and len(kv.index_to_key) > remove_components:
-            vecs = np.asarray(kv.vectors, dtype=np.float64)                     # [V, D]
-            self.mean = vecs.mean(axis=0)
-            centred = vecs - self.mean
-            _, eigvec = np.linalg.eigh(centred.T @ centred)                    # ascending eigenvalues
-            self.directions = eigvec[:, ::-1][:, :remove_components].T          # [k, D] top directions
-
-    def _post(self, vecs: np.ndarray) -> np.ndarray:
-        """[n, D] raw vectors -> post-processed (not yet normalised)."""
-        if not len(self.directions):
-            return vecs
-        centred = vecs - self.mean
-        return centred - (centred @ self.directions.T) @ self.directions
-
-    def _word(self, word: str) -> np.ndarray | None:
-        index = self.kv.key_to_index.get(word)
-        if index is not None:
-            return self._unit(self.kv.vectors[index])
-        if self.fasttext:
-            vec = self.kv.get_vector(word)
-            return self._unit(vec) if np.any(vec) else None
-        return None
-
-    def _unit(self, vec: np.ndarray) -> np.ndarray | None:
-        v = self._post(np.asarray(vec, dtype=np.float64)[None, :])[0]
-        norm = float(np.linalg.norm(v))
-        return v / norm if norm > 0 else None
-
-    def vectors(self, tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """[n, D] float32 unit vectors and [n] bool (False rows are zero)."""
-        out = np.zeros((len(tokens), self.dim), dtype=np.float32)
-        has = np.zeros(len(tokens), dtype=bool)
-        k2i = self.kv.key_to_index
-        index = np.fromiter((k2i.get(t, -1) for t in tokens), dtype=np.int64, count=len(tokens))
-        known = np.flatnonzero(index >= 0)
-        if len(known):
-            vecs = self._post(self.kv.vectors[index[known]].astype(np.float64))
-            norms = np.linalg.norm(vecs, axis=1)
-            ok = norms > 0
-            out[known[ok]] = vecs[ok] / norms[ok, None]
-            has[known[ok]] = True
-        for i in np.flatnonzero(index < 0):  # phrases and (FastText) unseen words
-            vecs = [self._word(w) for w in tokens[i].split(" ")]
-            if all(v is not None for v in vecs):
-                v = np.mean(vecs, axis=0) if len(vecs) > 1 else vecs[0]
-                norm = float(np.linalg.norm(v))
-                if norm > 0:
-                    out[i] = v / norm
-                    has[i] = True
-        return out, has
-
-    def pair_cosine_quantile(self, q: float, max_words: int = 2000) -> float:
-        """The ``q`` quantile of cosines between distinct vocabulary words (the ``max_words`` most
-        frequent, gensim's order): how similar two words picked at random already look."""
-        words = self.kv.index_to_key[:max_words]
-        vecs, has = self.vectors(words)
-        vecs = vecs[has].astype(np.float64)                                     # [n, D]
-        if len(vecs) < 2:
-            return 1.0
-        upper = np.triu_indices(len(vecs), 1)
-        return float(np.quantile((vecs @ vecs.T)[upper], q))
-
-    def idf(self, tokens: Sequence[str]) -> np.ndarray:
-        """Corpus idf per token (phrases: mean of their words); words the corpus did not keep get
-        the highest idf (they are at least as rare as the rarest kept word)."""
-        out = np.full(len(tokens), self.default_idf, dtype=np.float32)
-        if self._idf is None:
-            return out
-        k2i = self.kv.key_to_index
-        for i, token in enumerate(tokens):
-            parts = token.split(" ")
-            vals = [self._idf[k2i[w]] if w in k2i else self.default_idf for w in parts]
-            out[i] = sum(vals) / len(vals)
-        return out
-
-
-# -- candidate pairs ------------------------------------------------------------------------------
-_EMPTY = (np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(0, bool))
-
-
-class PairTable:
-    """Per token: candidate terms with cosine (NaN for string pairs), edit distance (-1 for vector
-    pairs) and exact-match flag. Computed in bulk for unseen tokens, then cached.
-
-    ``embedding=None`` makes every pair a string pair (the edit-distance baseline).
-    ``may_correct(token)``, when given, decides whether a token may be taken for a misspelling:
-    non-exact string pairs of tokens it rejects are dropped (exact ones always count)."""
-
-    def __init__(self, terms: TermSpace, embedding: Embedding | None, min_cosine: float, max_edit_ratio: float,
-                 block: int = 4096, may_correct: Callable[[str], bool] | None = None):
-        self.terms = terms
-        self.embedding = embedding
-        self.min_cosine = min_cosine
-        self.max_edit_ratio = max_edit_ratio
-        self.block = block
-        self.may_correct = may_correct
-        self._cache: dict[str, tuple] = {}
-        if embedding is not None:
-            terms.attach_vectors(embedding.vectors)
-        self._term_idx_vec = (np.flatnonzero(terms.has_vector) if embedding is not None
-                              else np.zeros(0, dtype=np.int64))
-        self._term_idx_str = (np.flatnonzero(~terms.has_vector) if embedding is not None
-                              else np.arange(len(terms.term_text)))
-
-    def __len__(self) -> int:
-        return len(self._cache)
-
-    def get(self, tokens: Sequence[str]) -> list[tuple]:
-        missing = list(dict.fromkeys(t for t in tokens if t not in self._cache))
-        if missing:
-            self._compute(missing)
-        return [self._cache[t] for t in tokens]
-
-    def _compute(self, tokens: list[str]) -> None:
-        terms = self.terms
-        n_terms = len(terms.term_text)
-        parts_tok, parts_term, parts_cos, parts_lev = [], [], [], []
-        if self.embedding is not None:
-            vecs, has = self.embedding.vectors(tokens)
-        else:
-            vecs, has = None, np.zeros(len(tokens), dtype=bool)
-        # Vector pairs: one matrix product per block of tokens against all term vectors.
-        with_vec = np.flatnonzero(has)
-        tv_idx = self._term_idx_vec
-        if len(with_vec) and len(tv_idx):
-            term_vecs = terms.vectors[tv_idx]                                  # [Tv, D]
-            for start in range(0, len(with_vec), self.block):
-                rows = with_vec[start:start + self.block]
-                sim = vecs[rows] @ term_vecs.T                                 # [B, Tv] cosines
-                r, c = np.nonzero(sim >= self.min_cosine)
-                parts_tok.append(rows[r])
-                parts_term.append(tv_idx[c])
-                parts_cos.append(sim[r, c])
-                parts_lev.append(np.full(len(r), -1, np.int32))
-        # Exact form matches always count (a vector pair below min_cosine cannot be exact, but a
-        # FastText phrase or a degenerate vector could be; keep the rule explicit).
-        for i, tok in enumerate(tokens):
-            hit = terms.form_terms.get(tok)
-            if hit is not None and has[i]:
-                vt = hit[terms.has_vector[hit]]
-                if len(vt):
-                    parts_tok.append(np.full(len(vt), i))
-                    parts_term.append(vt)
-                    parts_cos.append((terms.vectors[vt] @ vecs[i]).astype(np.float32))
-                    parts_lev.append(np.full(len(vt), -1, np.int32))
-        # String pairs: tokens without a vector against every term, tokens with one against the
-        # terms without.
-        for tok_rows, term_cols in ((np.flatnonzero(~has), np.arange(n_terms)),
-                                    (with_vec, self._term_idx_str if self.embedding is not None
-                                     else np.zeros(0, np.int64))):
-            if len(tok_rows) == 0 or len(term_cols) == 0:
-                continue
-            ia, ib, dist = close_pairs([tokens[i] for i in tok_rows], [terms.term_text[j] for j in term_cols],
-                                       self.max_edit_ratio)
-            if self.may_correct is not None and len(ia):
-                fuzzy = np.flatnonzero(dist > 0)
-                allowed = {int(a): self.may_correct(tokens[tok_rows[a]]) for a in np.unique(ia[fuzzy])}
-                keep = dist == 0
-                keep[fuzzy] = [allowed[int(a)] for a in ia[fuzzy]]
-                ia, ib, dist = ia[keep], ib[keep], dist[keep]
-            parts_tok.append(tok_rows[ia])
-            parts_term.append(term_cols[ib])
-            parts_cos.append(np.full(len(ia), np.nan, np.float32))
-            parts_lev.append(dist.astype(np.int32))
-        if parts_tok:
-            tok_i = np.concatenate(parts_tok).astype(np.int64)
-            term_i = np.concatenate(parts_term).astype(np.int64)
-            cos = np.concatenate(parts_cos).astype(np.float32)
-            lev = np.concatenate(parts_lev).astype(np.int32)
-            # one row per (token, term): the exact-match duplicates of vector pairs collapse
-            key = tok_i * n_terms + term_i
-            key, first = np.unique(key, return_index=True)
-            tok_i, term_i, cos, lev = tok_i[first], term_i[first], cos[first], lev[first]
-            bounds = np.searchsorted(tok_i, np.arange(len(tokens) + 1))
-            token_form = np.fromiter((terms.form_id.get(t, -1) for t in tokens), dtype=np.int64, count=len(tokens))
-            exact = terms.term_form_id[term_i] == token_form[tok_i]
-        else:
-            bounds = np.zeros(len(tokens) + 1, dtype=np.int64)
-        for i, tok in enumerate(tokens):
-            lo, hi = bounds[i], bounds[i + 1]
-            self._cache[tok] = _EMPTY if lo == hi else (term_i[lo:hi], cos[lo:hi], lev[lo:hi], exact[lo:hi])
-
-
-# -- scoring --------------------------------------------------------------------------------------
-def _with_phrases(words: Sequence[str], phrases: dict, max_len: int) -> list[str]:
-    """The words plus every multi-word ontology form found as consecutive words."""
-    out = list(words)
-    if max_len > 1 and len(words) > 1:
-        for n in range(2, max_len + 1):
-            for i in range(len(words) - n + 1):
-                hit = phrases.get(tuple(words[i:i + n]))
-                if hit is not None:
-                    out.append(hit)
-    return out
-
-
-def post_occurrences(post: PostText, config: RankConfig, phrases: dict, max_phrase: int
-                     ) -> list[tuple[str, float]]:
-    """(token, field weight) for every token occurrence of a post.
-
-    tokens and handles count at their row's field weight; segmented hashtag words at the
-    hashtags weight for the caption and post-level hashtags, at the row's own weight in comments
-    and user tags; multi-word ontology forms found as consecutive words count once more."""
-    out: list[tuple[str, float]] = []
-    for field, tokens, segmented, handles in post.rows:
-        w, w_seg = config.field_weight(field), config.segmented_weight(field)
-        if tokens:
-            out.extend((t, w) for t in _with_phrases(tokens, phrases, max_phrase))
-        if segmented:
-            out.extend((t, w_seg) for t in _with_phrases(segmented, phrases, max_phrase))
-        if handles:
-            out.extend((h, w) for h in handles)
-    return out
-
-
-@dataclass
-class Occurrences:
-    """Token occurrences of a batch of posts as parallel arrays."""
-
-    n_posts: int
-    post: np.ndarray     # [N] post index in the batch
-    token: np.ndarray    # [N] index into ``tokens``
-    weight: np.ndarray   # [N] field weight
-    tokens: list[str]
-
-    @classmethod
-    def from_posts(cls, posts: Sequence[PostText], config: RankConfig, terms: TermSpace) -> "Occurrences":
-        ids: dict[str, int] = {}
-        post, token, weight = [], [], []
-        for p, item in enumerate(posts):
-            for tok, w in post_occurrences(item, config, terms.phrases, terms.max_phrase):
-                post.append(p)
-                token.append(ids.setdefault(tok, len(ids)))
-                weight.append(w)
-        return cls(len(posts), np.asarray(post, dtype=np.int64), np.asarray(token, dtype=np.int64),
-                   np.asarray(weight, dtype=np.float64), list(ids))
-
-    @classmethod
-    def from_table(cls, table: pa.Table, config: RankConfig, terms: TermSpace) -> tuple["Occurrences", list[str]]:
-        """Vectorised twin of ``from_posts`` for tokens.parquet rows (whole posts, consecutive rows).
-        Returns the occurrences and the batch's post ids."""
-        change = post_changes(table)
-        row_post = np.cumsum(change) - 1
-        post_ids = pc.filter(table.column("post_id").combine_chunks(), pa.array(change)).to_pylist()
-        field = table.column("field").combine_chunks().dictionary_encode()
-        names = field.dictionary.to_pylist()
-        codes = field.indices.to_numpy(zero_copy_only=False)
-        row_w = np.array([config.field_weight(f) for f in names], dtype=np.float64)[codes]
-        seg_w = np.array([config.segmented_weight(f) for f in names], dtype=np.float64)[codes]
-        flats, parents, weights, phrase_cols = [], [], [], []
-        for column, w in (("tokens", row_w), ("segmented", seg_w), ("handles", row_w)):
-            lists = table.column(column).combine_chunks()
-            flat = pc.list_flatten(lists)
-            parent = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False).astype(np.int64)
-            if column != "handles":
-                phrase_cols.append((sum(len(f) for f in flats), len(flat), parent, w))
-            flats.append(flat)
-            parents.append(parent)
-            weights.append(w[parent])
-        words = pa.concat_arrays([f.cast(pa.string()) for f in flats]).dictionary_encode()
-        tokens = words.dictionary.to_pylist()
-        ids = words.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-        parent = np.concatenate(parents)
-        weight = np.concatenate(weights)
-        extra_post, extra_tok, extra_w = _phrase_hits(ids, tokens, phrase_cols, terms)
-        post = np.concatenate([row_post[parent], row_post[extra_post]])
-        token = np.concatenate([ids, extra_tok])
-        weight = np.concatenate([weight, extra_w])
-        return cls(len(post_ids), post, token, weight, tokens), post_ids
-
-
-def _phrase_hits(ids: np.ndarray, tokens: list[str], columns, terms: TermSpace):
-    """Multi-word ontology forms as consecutive words of one list: (row, token id, weight) arrays.
-    Phrase strings not yet in ``tokens`` are appended to it."""
-    rows, toks, ws = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)], [np.zeros(0, np.float64)]
-    if not terms.phrases:
-        return rows[0], toks[0], ws[0]
-    index = {t: i for i, t in enumerate(tokens)}
-    base = len(tokens) + 1
-    by_first_pair: dict[int, list[tuple[tuple[int, ...], str]]] = {}
-    for words, text in terms.phrases.items():
-        word_ids = tuple(index.get(w, -1) for w in words)
-        if min(word_ids) >= 0:
-            by_first_pair.setdefault(word_ids[0] * base + word_ids[1], []).append((word_ids, text))
-    if not by_first_pair:
-        return rows[0], toks[0], ws[0]
-    firsts = np.fromiter(by_first_pair, dtype=np.int64, count=len(by_first_pair))
-    for offset, length, parent, weight in columns:
-        if length < 2:
-            continue
-        col_ids = ids[offset:offset + length]
-        same = parent[1:] == parent[:-1]                                  # [length-1] same list
-        keys = col_ids[:-1] * base + col_ids[1:]
-        for i in np.flatnonzero(same & np.isin(keys, firsts)):
-            for word_ids, text in by_first_pair[int(keys[i])]:
-                n = len(word_ids)
-                end = i + n
-                if end <= length and parent[end - 1] == parent[i] and tuple(col_ids[i:end]) == word_ids:
-                    tok = index.get(text)
-                    if tok is None:
-                        tok = index[text] = len(tokens)
-                        tokens.append(text)
-                    rows.append(np.array([parent[i]]))
-                    toks.append(np.array([tok]))
-                    ws.append(np.array([weight[parent[i]]], dtype=np.float64))
-    return np.concatenate(rows), np.concatenate(toks), np.concatenate(ws)
 
 
 class Ranker:
@@ -464,9 +145,28 @@ class Ranker:
         # enough and no word of its own: 1 edit turns "love" into the brand lole, "beach" into
         # bench, "kino" into kio. The baseline stays the paper's plain edit distance.
         may_correct = None if self.formula == BASELINE else self.may_correct
+        # Brands match by spelling only: a cosine makes "jeans" a mention of Tommy Jeans, "bags" of
+        # Spiral Bags, "zara" of Mango. A brand whose name is an everyday word (the concept lexicon
+        # says it is mostly not a brand: guess, coach, next, gap, boss) is left to the evidence cues.
+        brand = (terms.term_facet == terms.facets.index("brands") if "brands" in terms.facets
+                 else np.zeros(len(terms.term_text), dtype=bool))
+        string_only = brand if self.embedding is not None and not config.brand_cosine else None
+        blocked = None
+        if self.formula != BASELINE and terms.term_concept is not None:
+            blocked = brand & (np.nan_to_num(terms.term_concept, nan=1.0) < config.brand_concept_min)
         self.table = PairTable(terms, self.embedding, self.min_cosine, config.max_edit_ratio,
-                               may_correct=may_correct)
+                               may_correct=may_correct, string_only=string_only, blocked=blocked)
         self.term_len = np.array([len(t) for t in terms.term_text], dtype=np.float32)
+        self.brand_label = ({terms.label_keys[j]: j for j in range(terms.facet_slice("brands").start,
+                                                                   terms.facet_slice("brands").stop)}
+                            if "brands" in terms.facets and self.formula != BASELINE else {})
+        floors = config.min_score(self.formula)
+        unknown = sorted(set(floors) - set(terms.facets))
+        if unknown:
+            raise RankError(f"rank.min_score_{self.formula}: unknown facet(s) {', '.join(unknown)}")
+        self.floor = np.zeros(len(terms.label_keys))
+        for facet, value in floors.items():
+            self.floor[terms.facet_slice(facet)] = value
 
     def may_correct(self, token: str) -> bool:
         """Whether a token may be a misspelling of a term: at least ``min_fuzzy_len`` characters
@@ -478,7 +178,31 @@ class Ranker:
         return self.score_occurrences(Occurrences.from_posts(posts, self.config, self.terms))
 
     def score_occurrences(self, occ: Occurrences) -> np.ndarray:
-        """[P, L] label scores of a batch given as token occurrences."""
+        """[P, L] label scores of a batch given as token occurrences (and brand cues); a score under
+        its facet's calibrated floor is 0."""
+        labels = self._concepts(self._with_cues(self._token_scores(occ), occ))
+        return np.where(labels >= self.floor[None, :], labels, 0.0)
+
+    def _with_cues(self, labels: np.ndarray, occ: Occurrences) -> np.ndarray:
+        """Brand cues (fashion.text.mentions) score the labels the tokens gave nothing (brands that
+        need evidence, names normalisation breaks up: "Other Stories", "H&M"); each counts as an exact
+        mention at its row's weight, w_f * exact_boost (multiplicative, summed) or w_f * (w_cosine +
+        w_term) (linear, max)."""
+        if not self.brand_label or not len(occ.cue_post):
+            return labels
+        label = np.array([self.brand_label.get(k, -1) for k in occ.cue_keys], dtype=np.int64)[occ.cue_key]
+        ok = label >= 0
+        post, label, w = occ.cue_post[ok], label[ok], occ.cue_weight[ok]
+        cued = np.zeros_like(labels)
+        if self.formula == "linear":
+            np.maximum.at(cued, (post, label), w * (self.config.w_cosine + self.config.w_term))
+        else:
+            np.add.at(cued, (post, label), w * self.config.exact_boost)
+        # a brand the tokens already found is not counted twice ("#zara" is a token and a cue)
+        return np.where(labels > 0, labels, cued)
+
+    def _token_scores(self, occ: Occurrences) -> np.ndarray:
+        """[P, L] label scores from the token pairs, before the concept re-ranking."""
         terms, cfg = self.terms, self.config
         n_posts, n_terms = occ.n_posts, len(terms.term_text)
         empty = np.zeros((n_posts, len(terms.label_keys)), dtype=np.float64)
@@ -528,13 +252,12 @@ class Ranker:
         pair_matrix = sp.csr_matrix((value[keep], (c_tw[keep], cols[keep])), shape=(len(tw_tok), n_terms))
 
         if self.formula == "linear":
-            return self._concepts(self._linear_max(n_posts, e_post, e_tw, tfidf, tw_w, c_tw[keep], cols[keep],
-                                                   value[keep]))
+            return self._linear_max(n_posts, e_post, e_tw, tfidf, tw_w, c_tw[keep], cols[keep], value[keep])
         # multiplicative and edit distance: each (token, weight) adds its kept pairs, one sparse product
         post_weights = self._entry_weights(tfidf, e_tw, tw_tok, tokens)
         posts_matrix = sp.csr_matrix((post_weights, (e_post, e_tw)), shape=(n_posts, len(tw_tok)))  # [P, TW]
         term_scores = (posts_matrix @ pair_matrix).toarray()                                         # [P, T]
-        return self._concepts(terms.label_scores(term_scores))
+        return terms.label_scores(term_scores)
 
     def _entry_weights(self, tfidf, e_tw, tw_tok, tokens) -> np.ndarray:
         """Weight of each (post, token, field weight) entry in the multiplicative sum (1 for the

@@ -33,6 +33,7 @@ class TermSpace:
     label_term_start: np.ndarray          # [L+1] term offsets per label
     rerank_concept: np.ndarray            # [L] max P(kind | keyword) for RERANK_KINDS, NaN if none
     linear_concept: np.ndarray            # [L] the same for LINEAR_KINDS, 0 when none
+    term_concept: np.ndarray | None = None  # [T] brand terms: min P(brand | keyword) of the keywords with this form, NaN else
     phrases: dict[tuple[str, ...], str] = field(default_factory=dict)  # multi-word forms
     form_terms: dict[str, np.ndarray] = field(default_factory=dict)    # form -> term indices
     vectors: np.ndarray | None = None     # [T, D] unit vectors (float32), zero rows when missing
@@ -58,24 +59,27 @@ class TermSpace:
         term_text: list[str] = []
         term_label: list[int] = []
         label_term_start = [0]
-        rerank, linear = [], []
+        rerank, linear, term_concept = [], [], []
         phrases: dict[tuple[str, ...], str] = {}
         for f, facet in enumerate(facets):
             for key, keywords in ontology.facet_terms(facet).items():
                 label = len(label_keys)
                 label_keys.append(key)
                 label_facet.append(f)
-                forms: dict[str, None] = {}
+                forms: dict[str, float] = {}
                 for keyword in keywords:
                     words = keyword_form(keyword, lexicon)
                     if words:
                         text = " ".join(words)
-                        forms[text] = None
+                        p = _concept(ontology, (keyword,), "brand", missing=np.nan) if facet == "brands" else np.nan
+                        # the least brand-like spelling decides: "hm" (a hesitation) beside "h&m"
+                        forms[text] = np.nanmin([forms.get(text, np.nan), p]) if not np.isnan(p) else forms.get(text, p)
                         if len(words) > 1:
                             phrases[words] = text
-                for text in forms:
+                for text, p in forms.items():
                     term_text.append(text)
                     term_label.append(label)
+                    term_concept.append(p)
                 label_term_start.append(len(term_text))
                 rerank.append(_concept(ontology, keywords, RERANK_KINDS.get(facet), missing=np.nan))
                 linear.append(_concept(ontology, keywords, LINEAR_KINDS.get(facet), missing=0.0))
@@ -91,6 +95,7 @@ class TermSpace:
                    label_term_start=np.array(label_term_start, dtype=np.int64),
                    rerank_concept=np.array(rerank, dtype=np.float64),
                    linear_concept=np.array(linear, dtype=np.float64), phrases=phrases,
+                   term_concept=np.array(term_concept, dtype=np.float64),
                    form_terms={k: np.array(v, dtype=np.int64) for k, v in form_terms.items()})
 
     def attach_vectors(self, embed_fn) -> None:
