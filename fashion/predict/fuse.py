@@ -16,9 +16,23 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+import pandas as pd
 
 from fashion.models import LabelSpace
-from fashion.predict.text import Mined
+
+
+Mined = dict[str, list[tuple[str, float]]]
+
+
+def mined_from_annotations(annotations: pd.DataFrame) -> dict[str, Mined]:
+    """annotations.parquet frame -> post id -> facet -> [(term, share 0..1)] in rank order."""
+    frame = annotations.sort_values(["post_id", "facet", "rank"], kind="stable")
+    out: dict[str, Mined] = {}
+    for post_id, facet, term, share in zip(frame["post_id"].astype(str), frame["facet"], frame["term"],
+                                           frame["share"].astype(float)):
+        out.setdefault(post_id, {}).setdefault(facet, []).append((str(term), round(share / 100.0, 6)))
+    return out
+
 
 OUTPUTS = ("category", "subcategories", "attributes")  # model output names
 FACET_OF = {"category": "categories", "subcategories": "subcategories", "attributes": "attributes"}

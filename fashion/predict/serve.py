@@ -18,6 +18,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from fashion.predict.post import PostError, PostPredictor
@@ -106,9 +107,12 @@ def create_app(service: PostPredictor) -> FastAPI:
         if not images and not (caption or comments or hashtags):
             return _refuse(422, "empty_post", "give images, a caption, comments or hashtags")
         files = [io.BytesIO(await image.read()) for image in images]
-        try:
+        def work():
             with lock:
-                result = service.predict(files, caption, comments, hashtags)
+                return service.predict(files, caption, comments, hashtags)
+
+        try:  # in a worker thread, so the event loop keeps answering (e.g. /health) meanwhile
+            result = await run_in_threadpool(work)
         except PostError as error:
             return _refuse(error.status, error.reason, error.detail)
         return result

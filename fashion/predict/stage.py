@@ -26,8 +26,7 @@ from fashion.params import value
 from fashion.predict.bundle import BundleError, Predictor, hints_for, load_predictor
 from fashion.predict.config import METRICS, PREDICTIONS, PredictError, PredictSettings
 from fashion.predict.evaluate import evaluate_variants
-from fashion.predict.fuse import OUTPUTS, LabelIndex, describe, fuse, text_hints, text_scores
-from fashion.predict.text import Mined, mined_from_annotations
+from fashion.predict.fuse import OUTPUTS, LabelIndex, Mined, describe, fuse, mined_from_annotations, text_hints, text_scores
 
 INGEST = Path("data/interim/ingest")
 ANNOTATIONS = Path("data/processed/annotations.parquet")

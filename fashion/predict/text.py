@@ -10,26 +10,13 @@ from pathlib import Path
 from typing import Sequence
 
 import numpy as np
-import pandas as pd
 
+from fashion.predict.fuse import Mined
 from fashion.text.embed import load_vectors
 from fashion.text.normalize import TextNormalizer, extra_hashtags
 from fashion.text.posts import PostText
 from fashion.text.rank import Embedding, RankConfig, Ranker, top_k
 from fashion.text.terms import TermSpace
-
-Mined = dict[str, list[tuple[str, float]]]
-
-
-def mined_from_annotations(annotations: pd.DataFrame) -> dict[str, Mined]:
-    """annotations.parquet frame -> post id -> facet -> [(term, share 0..1)] in rank order."""
-    frame = annotations.sort_values(["post_id", "facet", "rank"], kind="stable")
-    out: dict[str, Mined] = {}
-    for post_id, facet, term, share in zip(frame["post_id"].astype(str), frame["facet"], frame["term"],
-                                           frame["share"].astype(float)):
-        out.setdefault(post_id, {}).setdefault(facet, []).append((str(term), round(share / 100.0, 6)))
-    return out
-
 
 class TextMiner:
     """Mines one post at a time against the ontology with the embed stage's vectors. Loading the
