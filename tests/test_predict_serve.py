@@ -97,9 +97,14 @@ def test_bad_requests_are_refused_with_a_reason_and_the_server_stays_up(server, 
 
 
 def test_a_body_without_content_length_is_capped_while_read(server):
-    def chunks():  # chunked transfer: no Content-Length to refuse up front
+    head = (b'--b\r\nContent-Disposition: form-data; name="images"; filename="a.jpg"\r\n'
+            b"Content-Type: image/jpeg\r\n\r\n")
+
+    def chunks():  # a well-formed multipart body in chunked transfer: no Content-Length to refuse up front
+        yield head
         for _ in range(30):
             yield b"x" * 10_000
+        yield b"\r\n--b--\r\n"
     answer = server.post("/predict", content=chunks(), headers={"content-type": "multipart/form-data; boundary=b"})
     assert answer.status_code == 413 and answer.json()["error"] == "request_too_large"
     assert server.get("/health").status_code == 200
