@@ -9,6 +9,7 @@ from __future__ import annotations
 DATASETS = ("deepfashion", "instagram")
 BACKBONES = ("vgg16", "vgg16_bn", "resnet18", "resnet34", "resnet50")  # fashion.models.registry builds these
 HEADS = ("base", "pruning", "layers")                                  # fashion.models.registry.HEADS
+RUN_NAMES = tuple(f"{backbone}-{head}" for backbone in BACKBONES for head in HEADS)  # models/<dataset>/<run>
 
 # training (fashion.train)
 LOSSES = ("mse", "bce")

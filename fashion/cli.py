@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     "fashion.data.commands",
     "fashion.train.commands",
     "fashion.report.commands",
+    "fashion.predict.commands",
 )
 
 

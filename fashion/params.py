@@ -165,6 +165,18 @@ SCHEMA: dict[str, Rule] = {
     "report.vgg_backbone": _choice(choices.BACKBONES),
     "report.resnet_backbone": _choice(choices.BACKBONES),
     "report.per_class_sample": COUNT,
+    "predict.run": _choice(choices.RUN_NAMES),
+    "predict.base_run": _choice(choices.RUN_NAMES),
+    "predict.top_k": COUNT,
+    "predict.text_weight": SHARE,
+    "predict.hint_categories": _int(0),
+    "predict.bootstrap": _int(10),
+    "predict.batch_size": COUNT,
+    "predict.max_image_pixels": COUNT,
+    "predict.max_images": COUNT,
+    "predict.max_upload_bytes": _int(1024),
+    "predict.max_caption_chars": COUNT,
+    "predict.max_comments": _int(0),
 }
 SECTIONS = sorted({key.split(".")[0] for key in SCHEMA if "." in key})
 

@@ -110,6 +110,14 @@ def write_world(root: Path) -> tuple[Path, Path]:
                    "brands": {"precision@1": 0.9, "precision@k": 0.4, "recall@k": 0.8, "f1@k": 0.5}},
         "baseline": {"categories": {"precision@1": 0.6, "precision@k": 0.4, "recall@k": 0.5, "f1@k": 0.45},
                      "brands": {"precision@1": 0.9, "precision@k": 0.4, "recall@k": 0.8, "f1@k": 0.55}}})
+    point = {"p@1": 0.5, "p@1_low": 0.4, "p@1_high": 0.6, "p@3": 0.3, "p@3_low": 0.25, "p@3_high": 0.35,
+             "r@3": 0.6, "r@3_low": 0.5, "r@3_high": 0.7, "f1": 0.4, "f1_low": 0.35, "f1_high": 0.45}
+    facets = {f: point for f in ("categories", "subcategories", "attributes")}
+    write_json(metrics / "predict.json", {
+        "run": "resnet18-pruning", "base_run": "resnet18-base", "evaluated_posts": 272, "bootstrap": 1000,
+        "text_weight": 0.5, "hint_categories": 1,
+        "variants": {v: facets for v in ("text", "image", "dynamic", "fused")},
+        "differences": {"fused-image": {f: {k: 0.1 for k in point} for f in facets}}})
     return metrics, dvclive
 
 
@@ -255,7 +263,7 @@ def test_stage_script_with_no_inputs_at_all(tmp_path, monkeypatch, capsys):
     assert stage["main"]() == 0
     out = capsys.readouterr().out
     assert all(f"C{i}: paper {UNKNOWN}, leakage_free {UNKNOWN}" in out for i in range(1, 7))
-    assert "39 inputs missing or unusable" in out  # 3 summaries + 12 runs × (metrics, per_class, dvclive logs)
+    assert "40 inputs missing or unusable" in out  # 4 summaries + 12 runs × (metrics, per_class, dvclive logs)
     text = (tmp_path / "reports" / "paper.md").read_text(encoding="utf-8")
     assert "Runs with metrics: 0 of 12 expected" in text and "|Δ| ≤ 0.5 pp on each of the six metrics" in text
     assert "n/a (metrics/deepfashion/resnet34-base.json missing)" in text
@@ -293,6 +301,13 @@ def test_tsv_reader(tmp_path):
 
 
 # ---------------------------------------------------------------- report content, figures, determinism, CLI
+
+def test_predict_section_shows_variants_with_intervals(built):
+    text = built.markdown.read_text(encoding="utf-8")
+    assert "## What the text buys at the moment of use (metrics/predict.json)" in text
+    assert "| categories | fused | 50.00 [40.00, 60.00] | 30.00 [25.00, 35.00] |" in text
+    assert "| fused − image | attributes | +10.00 [+10.00, +10.00] |" in text
+
 
 def test_report_sections_and_numbers(built):
     text = built.markdown.read_text(encoding="utf-8")

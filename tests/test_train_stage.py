@@ -67,7 +67,9 @@ def write_params(root: Path, **train_overrides) -> None:
 
 def run_stage(root: Path, dataset: str, backbone: str = "resnet18", head: str = "pruning") -> subprocess.CompletedProcess:
     """The stage as DVC runs it: a fresh interpreter in the workspace root."""
-    env = dict(os.environ, OMP_NUM_THREADS="1")
+    # the checkout under test first: a venv shared by several worktrees may have another installed
+    env = dict(os.environ, OMP_NUM_THREADS="1",
+               PYTHONPATH=os.pathsep.join(filter(None, [str(STAGE.parents[1]), os.environ.get("PYTHONPATH")])))
     return subprocess.run(
         [sys.executable, str(STAGE), "--dataset", dataset, "--backbone", backbone, "--head", head],
         cwd=root, env=env, capture_output=True, text=True, timeout=300,

@@ -191,13 +191,14 @@ class ReportInputs:
     text_mining: JsonDoc
     embed: JsonDoc
     backbones: tuple[str, ...] = field(default=())
+    predict: JsonDoc | None = None  # metrics/predict.json (the predict stage)
 
     def run(self, dataset: str, backbone: str, head: str) -> RunInputs:
         return self.runs[RunKey(dataset, backbone, head)]
 
     def problems(self) -> list[str]:
         """Every input file that is missing or unusable, one line each, in a fixed order."""
-        docs = [self.ingest, self.text_mining, self.embed]
+        docs = [self.ingest, self.text_mining, self.embed] + ([self.predict] if self.predict else [])
         for run in self.runs.values():
             docs += [run.metrics, run.per_class]
         lines = [f"{doc.path} {doc.problem}" for doc in docs if doc.problem]
@@ -231,4 +232,5 @@ def load_inputs(metrics_dir: str | Path, dvclive_dir: str | Path, backbones: tup
         text_mining=read_json_doc(metrics_dir / "text_mining.json"),
         embed=read_json_doc(metrics_dir / "embed.json"),
         backbones=tuple(backbones),
+        predict=read_json_doc(metrics_dir / "predict.json"),
     )
