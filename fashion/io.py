@@ -45,3 +45,29 @@ def write_parquet(target: str | os.PathLike, table) -> None:
         table = pa.Table.from_pandas(table, preserve_index=False)
     with atomic_path(target, suffix=".parquet") as tmp:
         pq.write_table(table, tmp)
+
+
+class JsonFileError(ValueError):
+    """A project JSON file that is missing or damaged; ``reason`` says why (the message adds the path)."""
+
+    def __init__(self, path: str | os.PathLike, reason: str):
+        self.path, self.reason = Path(path), reason
+        super().__init__(f"{path}: {reason}")
+
+
+def read_json_object(path: str | os.PathLike, made_by: str) -> dict[str, Any]:
+    """A JSON file holding an object, read as the stages write them (UTF-8). Missing, a folder,
+    not UTF-8, not JSON or not an object: JsonFileError; `made_by` says what writes the file
+    ("run the ranges stage first")."""
+    path = Path(path)
+    if path.is_dir():
+        raise JsonFileError(path, f"is a folder, expected a JSON file ({made_by})")
+    if not path.is_file():
+        raise JsonFileError(path, f"not found ({made_by})")
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise JsonFileError(path, f"not a JSON file ({error}); {made_by}") from None
+    if not isinstance(data, dict):
+        raise JsonFileError(path, f"expected a JSON object, got {type(data).__name__}; {made_by}")
+    return data

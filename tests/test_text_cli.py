@@ -133,13 +133,14 @@ def test_library_defaults_equal_params_yaml():
     """A command without a params file behaves like the stage: every config default is params.yaml's."""
     params = yaml.safe_load((REPO / "params.yaml").read_text(encoding="utf-8"))
     for cls, name in ((NormalizeConfig, "normalize"), (EmbedConfig, "embed"), (RankConfig, "rank")):
-        defaults = {f.name: f.default for f in dataclasses.fields(cls)}
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        defaults = {name: f.default for name, f in fields.items()}
         section = dict(params[name])
         if name == "rank":
             # the score floors are data that benchmarks/calibrate_rank.py writes into params.yaml;
             # the library default is the uncalibrated ranker (no floors)
             for floors in ("min_score_multiplicative", "min_score_linear"):
-                assert dataclasses.fields(cls)[[f.name for f in dataclasses.fields(cls)].index(floors)].default_factory() == {}
+                assert fields[floors].default_factory() == {}
                 defaults.pop(floors), section.pop(floors)
         if name == "embed":
             assert section.pop("similarity_tsv") == DEFAULT_WORDSIM

@@ -4,7 +4,6 @@ params.yaml, which a test holds), then one call that reads, builds and writes.""
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,7 @@ from fashion.data.errors import DataError
 from fashion.data.images import ImageSettings, build_deepfashion_images, build_instagram_images, read_posts
 from fashion.data.instagram import InstagramVocab, attribute_groups, read_truth
 from fashion.data.ranges import build_ranges
-from fashion.io import write_json
+from fashion.io import JsonFileError, read_json_object, write_json
 from fashion.ontology import load_ontology
 from fashion.params import value
 
@@ -75,15 +74,11 @@ def run_ranges(config: RangesConfig, deepfashion: Path | None = DEEPFASHION, tru
 
 
 def read_ranges_file(path: Path) -> dict:
-    if not Path(path).is_file():
-        raise DataError(path, "file", "not found (run the ranges stage first)")
+    """ranges.json as a mapping of datasets; a missing or damaged file is a DataError naming it."""
     try:
-        ranges = json.loads(Path(path).read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise DataError(path, "file", f"not a JSON file ({error}); rerun the ranges stage") from None
-    if not isinstance(ranges, dict):
-        raise DataError(path, "file", "expected a JSON object of datasets; rerun the ranges stage")
-    return ranges
+        return read_json_object(path, "run the ranges stage first")
+    except JsonFileError as error:
+        raise DataError(path, "file", error.reason) from None
 
 
 def run_images(config: ImagesConfig, datasets: tuple[str, ...] = ("deepfashion", "instagram"),

@@ -24,7 +24,7 @@ import torch
 
 from fashion.data.decode import decode_image
 from fashion.data.transforms import Normalizer
-from fashion.io import atomic_path, write_json
+from fashion.io import JsonFileError, atomic_path, read_json_object, write_json
 from fashion.models import Hints, LabelSpace, LabelSpaceError, get_model
 
 FORMAT = "fashion-model-bundle"
@@ -39,17 +39,10 @@ class BundleError(ValueError):
 
 
 def _read_json(path: Path, made_by: str) -> dict[str, Any]:
-    if path.is_dir():
-        raise BundleError(f"{path}: is a folder, expected a JSON file")
-    if not path.is_file():
-        raise BundleError(f"{path}: not found ({made_by})")
     try:
-        data = json.loads(path.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise BundleError(f"{path}: not valid UTF-8 JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise BundleError(f"{path}: expected a JSON object, got {type(data).__name__}")
-    return data
+        return read_json_object(path, made_by)
+    except JsonFileError as error:
+        raise BundleError(str(error)) from None
 
 
 def _sha256(path: Path) -> str:

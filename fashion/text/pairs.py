@@ -148,6 +148,10 @@ class PairTable:
         self._term_idx_vec = np.flatnonzero(self._vector_term)
         self._term_idx_str = np.flatnonzero(~self._vector_term)
 
+    def clear(self) -> None:
+        """Forget the cached pairs (each token's pairs are then computed anew with its block)."""
+        self._cache.clear()
+
     def __len__(self) -> int:
         return len(self._cache)
 

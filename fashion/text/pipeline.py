@@ -197,7 +197,7 @@ class Annotator:
         # Token-term cosines are one float32 matrix product per block of new tokens, and BLAS rounds
         # a row differently in another block: without the cache of earlier posts a post scores the
         # same bits alone as anywhere in a batch.
-        self.ranker.table._cache.clear()
+        self.ranker.table.clear()
         tops = top_k(self.ranker.score([PostText("annotate", rows)]), self.terms, self.config.top_k,
                      min_relative=self.config.min_relative_score)[0]
         facets = {key: [{"term": term, "score": round(score, 6), "share": round(share, 2)}

@@ -2,7 +2,6 @@
 annotations.parquet. A missing or damaged file is a TrainError naming it and the reason."""
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,6 +9,7 @@ from typing import Any
 
 from fashion.data.benchmark import load_benchmark, read_annotations
 from fashion.data.errors import DataError
+from fashion.io import JsonFileError, read_json_object
 from fashion.models import LabelSpace, LabelSpaceError
 from fashion.train.config import TrainError
 
@@ -22,28 +22,14 @@ class RunInputs:
     annotations: Any = None         # text-mined annotations (Instagram text hints), or None
 
 
-def read_ranges(path: Path) -> dict[str, Any]:
-    """ranges.json as a mapping; missing, a folder, not UTF-8, not JSON or not a mapping: TrainError."""
-    if path.is_dir():
-        raise TrainError(f"{path}: is a folder, expected the ranges stage's JSON file")
-    if not path.is_file():
-        raise TrainError(f"{path}: not found (run the ranges stage first)")
-    try:
-        ranges = json.loads(path.read_bytes().decode("utf-8"))
-    except UnicodeDecodeError as error:
-        raise TrainError(f"{path}: not UTF-8 text (byte {error.start}); rerun the ranges stage") from error
-    except json.JSONDecodeError as error:
-        raise TrainError(f"{path}: invalid JSON ({error}); rerun the ranges stage") from error
-    if not isinstance(ranges, dict):
-        raise TrainError(f"{path}: expected a JSON object of datasets, got {type(ranges).__name__}")
-    return ranges
-
-
 def load_inputs(processed_dir: str | os.PathLike, dataset: str, labels: str = "truth") -> RunInputs:
     """ranges.json + images/<dataset>/ (+ annotations.parquet for Instagram) -> RunInputs."""
     processed = Path(processed_dir)
     ranges_file = processed / "ranges.json"
-    ranges = read_ranges(ranges_file)
+    try:
+        ranges = read_json_object(ranges_file, "run the ranges stage first")
+    except JsonFileError as error:
+        raise TrainError(str(error)) from error
     if dataset not in ranges:
         raise TrainError(f"{ranges_file}: no section {dataset!r} (have {sorted(ranges)})")
     section = ranges[dataset]

@@ -43,7 +43,7 @@ def labels_for(dataset: str, labels: str) -> str:
     return labels if dataset == "instagram" else "truth"
 
 
-def check_image_size(inputs: RunInputs, image_size: int, images_dir: Path) -> None:
+def check_images_match_params(inputs: RunInputs, image_size: int, images_dir: Path) -> None:
     """The images stage's arrays must be of the size params.yaml now asks for."""
     height, width = inputs.train.images.shape[1:3]
     if (height, width) != (image_size, image_size):
@@ -75,6 +75,6 @@ def run_stage(
         image_size = int(value(params, "images.image_size"))
     inputs = load_inputs(processed, dataset, labels_for(dataset, chosen_labels))
     if image_size is not None:
-        check_image_size(inputs, image_size, Path(processed) / "images" / dataset)
+        check_images_match_params(inputs, image_size, Path(processed) / "images" / dataset)
     paths = RunPaths.standard(out, dataset, config.run_name)
     return run(config, inputs, paths), paths
