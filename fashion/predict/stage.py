@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from fashion.data.benchmark import read_annotations
 from fashion.data.decode import ImageRejected, safe_join
 from fashion.data.errors import DataError
 from fashion.data.images import read_posts
@@ -226,12 +227,10 @@ def predict_corpus(posts_file: Path, annotations_file: Path, truth_file: Path | 
     timings = Timings()
     try:
         posts = read_posts(posts_file).sort_values("post_id", kind="stable")
-        annotations = pd.read_parquet(annotations_file) if annotations_file.is_file() else None
+        annotations = read_annotations(annotations_file)  # contract columns checked; damaged: one line
         labels = truth_targets(truth_file, predictor) if truth_file is not None and truth_file.is_file() else {}
     except (DataError, OSError, ValueError) as error:
         raise PredictError(str(error)) from error
-    if annotations is None:
-        raise PredictError(f"{annotations_file}: not found (the rank stage writes it)")
     mined = mined_from_annotations(annotations)
     items = _items(posts, predictor, settings, timings)
     scored = predict_items(items, mined, predictor, settings, timings, base)
