@@ -410,6 +410,12 @@ def test_ranges_and_images_commands(deepfashion, tmp_path, capsys):
     assert args.func(args) == 0
     assert np.load(tmp_path / "images/deepfashion/images.npy").shape == (12, 4, 4, 3)
     assert "deepfashion: 12 images" in capsys.readouterr().out
+    args = parser.parse_args(["images", "--dataset", "deepfashion", "--ranges", str(ranges_path), "--deepfashion",
+                              str(deepfashion), "--out", str(tmp_path / "subset"), "--deepfashion-limit", "6"])
+    assert args.func(args) == 0
+    assert json.loads((tmp_path / "subset/deepfashion/summary.json").read_text())["splits"] == {
+        "train": 4, "val": 1, "test": 1}
+    capsys.readouterr()
     (deepfashion / "Anno/list_bbox.txt").write_text("3\nheader\n")
     args = parser.parse_args(["images", "--dataset", "deepfashion", "--ranges", str(ranges_path), "--deepfashion",
                               str(deepfashion), "--out", str(tmp_path / "images")])
