@@ -24,7 +24,7 @@ both rankings) and the interval holds the central `confidence` share of the resa
 """
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -154,3 +154,76 @@ def gain_over_frequency_baseline(
     picks = np.random.default_rng(seed).integers(0, n, size=(resamples, n))  # [R, N]
     low, high = np.quantile(difference[picks].mean(axis=1), [(1 - confidence) / 2, (1 + confidence) / 2])
     return {f"p@{k}": float(difference.mean()), f"p@{k}_low": float(low), f"p@{k}_high": float(high)}
+
+
+# ---------------------------------------------------------------- the DeepFashion benchmark's measures
+# Definitions (docs/metrics.md, with a hand-computed case in tests/test_metrics_benchmark.py):
+#   category top-k accuracy = share of samples with a true category among their k best-scored
+#       categories (DeepFashion has exactly one true category per image).
+#   attribute top-k recall (the benchmark's, as the code behind Liu et al. ECCV 2018 computes it)
+#       = Σ_x |h_k(x) ∩ Y(x)| / Σ_x |Y(x)|: true attributes found in the images' top-k lists,
+#       pooled over the split, divided by all true attributes.
+#   per attribute type t: the same with both the top-k list and Y restricted to type t's
+#       attributes (the k best attributes OF THAT TYPE).
+#   mean per-attribute top-k recall = mean over attributes a with a positive of
+#       #{x : a ∈ Y(x), a ∈ h_k(x)} / #{x : a ∈ Y(x)} (each attribute weighs the same).
+
+BENCHMARK_CATEGORY_KS = (1, 3, 5)
+BENCHMARK_ATTRIBUTE_KS = (3, 5)
+
+
+def category_top_k_accuracy(scores, targets, ks: Iterable[int] = BENCHMARK_CATEGORY_KS) -> dict[str, float]:
+    """{"top1": ..., "top3": ..., "top5": ...}: share of samples whose k best-scored labels hold a
+    true label; samples without a true label are skipped (NaN when none has one)."""
+    scores = _as_numpy(scores).astype(np.float64, copy=False)
+    positive = _as_numpy(targets) > 0
+    _check_pair(scores, positive)
+    order = np.argsort(-scores, axis=1, kind="stable")  # [N, L]
+    labelled = positive.any(axis=1)
+    out: dict[str, float] = {}
+    for k in ks:
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        hit = _hits_at(order, positive, min(k, positive.shape[1])) > 0
+        out[f"top{k}"] = float(hit[labelled].mean()) if labelled.any() else float("nan")
+    return out
+
+
+def _pooled_recall(scores: np.ndarray, positive: np.ndarray, k: int) -> float:
+    if positive.shape[1] == 0 or not positive.any():
+        return float("nan")
+    order = np.argsort(-scores, axis=1, kind="stable")
+    return float(_hits_at(order, positive, min(k, positive.shape[1])).sum() / positive.sum())
+
+
+def attribute_top_k_recall(scores, targets, types: Sequence[str] | None = None,
+                           ks: Iterable[int] = BENCHMARK_ATTRIBUTE_KS) -> dict:
+    """The benchmark's attribute measures (definitions above):
+    {"recall@k": pooled, "mean_per_attribute_recall@k": ..., "types": {type: {"recall@k"}}}.
+    `types` [L] names each attribute's type; the "types" entry is absent without it."""
+    scores = _as_numpy(scores).astype(np.float64, copy=False)
+    positive = _as_numpy(targets) > 0
+    _check_pair(scores, positive)
+    ks = tuple(ks)
+    if any(k < 1 for k in ks):
+        raise ValueError(f"k must be >= 1, got {ks}")
+    order = np.argsort(-scores, axis=1, kind="stable")  # [N, L]
+    out: dict = {}
+    counts = positive.sum(axis=0)  # [L] positives per attribute
+    for k in ks:
+        out[f"recall@{k}"] = _pooled_recall(scores, positive, k)
+        picked = np.zeros_like(positive)
+        np.put_along_axis(picked, order[:, : min(k, positive.shape[1])], True, axis=1)
+        found = (picked & positive).sum(axis=0)  # [L]
+        has = counts > 0
+        out[f"mean_per_attribute_recall@{k}"] = float((found[has] / counts[has]).mean()) if has.any() else float("nan")
+    if types is not None:
+        types = list(types)
+        if len(types) != positive.shape[1]:
+            raise ValueError(f"types names {len(types)} attributes but scores have {positive.shape[1]}")
+        out["types"] = {}
+        for name in sorted(set(types), key=types.index):
+            columns = np.array([t == name for t in types])
+            out["types"][name] = {f"recall@{k}": _pooled_recall(scores[:, columns], positive[:, columns], k)
+                                  for k in ks}
+    return out

@@ -141,6 +141,7 @@ SCHEMA: dict[str, Rule] = {
     "images.val_share": _num(0.0, 1.0, high_open=True, low_open=True),
     "images.max_image_pixels": COUNT,
     "images.workers": COUNT,
+    "images.deepfashion_limit": _int(0),
     "labels": _choice(choices.LABEL_SOURCES),
     "hints.source": _choice(choices.HINT_SETTINGS),
     "hints.rate": SHARE,

@@ -110,10 +110,10 @@ def test_attribute_rows_give_positive_indices_and_zero_is_negative(deepfashion):
     assert positives[image_name(9)] == (3, 4)
 
 
-def test_load_joins_lists_and_maps_test_to_val(deepfashion):
+def test_load_joins_lists_and_keeps_val_and_test_apart(deepfashion):
     data = load_deepfashion(deepfashion)
     assert [r.image for r in data.records] == [image_name(n) for n in IMAGES]
-    assert [r.split for r in data.records] == ["train"] * 8 + ["val"] * 4
+    assert [r.split for r in data.records] == ["train"] * 8 + ["val"] * 2 + ["test"] * 2
     assert data.records[1].category == 0 and data.records[3].category == 1
     assert data.records[0].bbox == BOX
     assert data.skipped == {}
@@ -202,7 +202,8 @@ def test_ranges_come_from_training_images_only(deepfashion):
     # Blouse is floral only on a val image, so floral (3) is not in its range
     assert section["range"] == {"Blouse": [0, 1, 2], "Denim Shorts": [0, 2], "Dress": [1, 3]}
     counts = section["counts"]
-    assert counts["images"] == {"train": 8, "val": 4}
+    assert counts["images"] == {"train": 8, "val": 2, "test": 2}
+    assert section["attribute_types"] == ["shape", "texture", "fabric", "texture"]
     assert counts["category_images"] == {"Blouse": 3, "Denim Shorts": 3, "Dress": 2}
     assert counts["attribute_frequency"] == {"a-line": 3, "abstract chevron print": 2, "chiffon": 3, "floral": 1}
     assert counts["range_counts"] == {"Blouse": [2, 1, 1], "Denim Shorts": [1, 2], "Dress": [1, 1]}
@@ -217,7 +218,7 @@ def test_image_array_shape_order_and_pixels(deepfashion, tmp_path):
     index = pd.read_parquet(out / "index.parquet")
     assert pixels.shape == (12, 8, 8, 3) and pixels.dtype == np.uint8
     assert index["row"].tolist() == list(range(12))
-    assert index["split"].tolist() == ["train"] * 8 + ["val"] * 4
+    assert index["split"].tolist() == ["train"] * 8 + ["val"] * 2 + ["test"] * 2
     assert index["image"].tolist() == [image_name(n) for n in IMAGES]
     for row, name in enumerate(index["image"]):
         number = int(name[-12:-4])
@@ -227,7 +228,8 @@ def test_image_array_shape_order_and_pixels(deepfashion, tmp_path):
     # image 9 is floral + "val only": the out-of-vocabulary positive is dropped and counted
     assert list(index.loc[8, "attributes"]) == [3]
     assert index["subcategories"].isna().all()
-    assert summary["images"] == 12 and summary["splits"] == {"train": 8, "val": 4}
+    assert summary["images"] == 12 and summary["splits"] == {"train": 8, "val": 2, "test": 2}
+    assert summary["subset"] == {"limit": 0, "seed": 7, "kept": 12, "of": 12}
     assert summary["attribute_labels_outside_vocabulary"] == 2
     assert json.loads((out / "summary.json").read_text())["excluded"] == {}
 
@@ -359,7 +361,9 @@ def test_benchmark_split_targets_and_frequencies(deepfashion, tmp_path):
     ranges, _ = build(deepfashion, tmp_path / "out")
     train = load_benchmark(tmp_path / "out/deepfashion", ranges["deepfashion"], "train")
     val = load_benchmark(tmp_path / "out/deepfashion", ranges["deepfashion"], "val")
-    assert len(train) == 8 and len(val) == 4 and not train.multi and train.subcategories is None
+    test = load_benchmark(tmp_path / "out/deepfashion", ranges["deepfashion"], "test")
+    assert len(train) == 8 and len(val) == 2 and len(test) == 2 and not train.multi
+    assert test.image_names == [image_name(11), image_name(12)] and test.split == "test" and train.subcategories is None
     assert isinstance(train.images, np.memmap) and train.images.shape == (8, 8, 8, 3)
     assert train.category.dtype == np.float32 and train.category.shape == (8, 3)
     assert train.category.sum(axis=1).tolist() == [1.0] * 8
@@ -406,6 +410,12 @@ def test_ranges_and_images_commands(deepfashion, tmp_path, capsys):
     assert args.func(args) == 0
     assert np.load(tmp_path / "images/deepfashion/images.npy").shape == (12, 4, 4, 3)
     assert "deepfashion: 12 images" in capsys.readouterr().out
+    args = parser.parse_args(["images", "--dataset", "deepfashion", "--ranges", str(ranges_path), "--deepfashion",
+                              str(deepfashion), "--out", str(tmp_path / "subset"), "--deepfashion-limit", "6"])
+    assert args.func(args) == 0
+    assert json.loads((tmp_path / "subset/deepfashion/summary.json").read_text())["splits"] == {
+        "train": 4, "val": 1, "test": 1}
+    capsys.readouterr()
     (deepfashion / "Anno/list_bbox.txt").write_text("3\nheader\n")
     args = parser.parse_args(["images", "--dataset", "deepfashion", "--ranges", str(ranges_path), "--deepfashion",
                               str(deepfashion), "--out", str(tmp_path / "images")])
@@ -433,7 +443,8 @@ def make_repo(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     (root / "params.yaml").write_text("seed: 7\nranges:\n  instagram_source: ontology\nimages:\n  image_size: 8\n"
                                       "  crop_bbox: true\n  instagram_center_width: 0.5\n  val_share: 0.2\n"
-                                      "  max_image_pixels: 40000000\n  workers: 1\n", encoding="utf-8")
+                                      "  max_image_pixels: 40000000\n  workers: 1\n  deepfashion_limit: 0\n",
+                                      encoding="utf-8")
     (root / "ontology").symlink_to(REPO / "ontology", target_is_directory=True)
     make_deepfashion(root / "data/raw/deepfashion")
     return root

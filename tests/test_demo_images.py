@@ -73,6 +73,7 @@ def test_deepfashion_image_rows_agree_and_files_exist(df_root):
     assert len(images) == 60 == len(set(images))
     assert images == [r[0] for r in attrs] == [r[0] for r in boxes] == [r[0] for r in parts]
     imaged_ids = {dfm.category_id(n) for n in dfm.IMAGED}
+    assert {r[1] for r in parts} == {"train", "val", "test"}  # the benchmark's three statuses, as the real partition
     for (name, label), attr_row, box_row, (_, split) in zip(cats, attrs, boxes, parts):
         assert NAME_RE.match(name), name
         assert int(label) in imaged_ids and split in ("train", "val", "test")

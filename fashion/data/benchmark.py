@@ -14,7 +14,7 @@ from fashion.data.errors import DataError
 from fashion.data.layout import IMAGES_FILE, INDEX_FILE
 from fashion.data.instagram import attribute_groups
 
-SPLITS = ("train", "val")
+SPLITS = ("train", "val", "test")
 ANNOTATION_COLUMNS = ("post_id", "facet", "rank", "term")
 INDEX_COLUMNS = ("row", "split", "image", "categories", "subcategories", "attributes")  # images/<dataset>/index.parquet
 # The paper's weak labels held 4 materials + 4 patterns per image (besides categories/subcategories).
@@ -24,7 +24,7 @@ PAPER_TEXT_ATTRIBUTE_GROUPS = ("material", "pattern")
 @dataclass
 class Benchmark:
     dataset: str                          # deepfashion | instagram
-    split: str                            # train | val
+    split: str                            # train | val | test
     labels: str                           # truth | text: where the targets come from
     images: np.ndarray                    # uint8 [N, H, W, 3] (a memmap view when the rows are contiguous)
     category: np.ndarray                  # float32 [N, K] multi-hot (one-hot for DeepFashion)

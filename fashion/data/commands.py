@@ -51,7 +51,8 @@ def run_images_command(args: argparse.Namespace) -> int:
     try:
         config = _config(ImagesConfig, args, {
             "image_size": "image_size", "crop_bbox": "crop_bbox", "instagram_center_width": "instagram_center_width",
-            "val_share": "val_share", "max_image_pixels": "max_pixels", "workers": "workers", "seed": "seed"})
+            "val_share": "val_share", "max_image_pixels": "max_pixels", "workers": "workers", "seed": "seed",
+            "deepfashion_limit": "deepfashion_limit"})
         run_images(config, tuple(args.dataset), args.ranges, args.deepfashion, args.posts, args.truth, args.out)
     except (DataError, OSError, ValueError) as exc:
         return _fail(exc)
@@ -87,6 +88,8 @@ def register(subparsers) -> None:
                         help="params: images.crop_bbox")
     images.add_argument("--max-pixels", type=int, help="params: images.max_image_pixels")
     images.add_argument("--workers", type=int, help="decoder processes (params: images.workers)")
-    images.add_argument("--seed", type=int, help="Instagram split seed, as in ranges (params: seed)")
+    images.add_argument("--seed", type=int, help="Instagram split seed, as in ranges; DeepFashion subset seed (params: seed)")
+    images.add_argument("--deepfashion-limit", type=int,
+                        help="DeepFashion images kept, stratified by split and category; 0 = all (params: images.deepfashion_limit)")
     images.add_argument("--val-share", type=float, help="params: images.val_share")
     images.set_defaults(func=run_images_command)

@@ -22,8 +22,11 @@ ATTR_IMG = Path("Anno/list_attr_img.txt")
 BBOX = Path("Anno/list_bbox.txt")
 PARTITION = Path("Eval/list_eval_partition.txt")
 
-# The benchmark's three evaluation statuses; val and test are merged into our single held-out split.
-SPLIT_OF_STATUS = {"train": "train", "val": "val", "test": "val"}
+# The benchmark's three evaluation statuses, kept apart: train fits, val is for choices made
+# while training (per-epoch curves), test is only ever scored.
+SPLIT_OF_STATUS = {"train": "train", "val": "val", "test": "test"}
+# list_attr_cloth.txt's second column: the five attribute types the benchmark reports apart.
+ATTRIBUTE_TYPES = {1: "texture", 2: "fabric", 3: "shape", 4: "part", 5: "style"}
 
 
 @dataclass(frozen=True)
@@ -41,7 +44,7 @@ class ClothAttribute:
 @dataclass(frozen=True)
 class DeepFashionRecord:
     image: str                    # path relative to the DeepFashion root, e.g. img/Folder/img_00000001.jpg
-    split: str                    # train | val
+    split: str                    # train | val | test (the partition file's status)
     category: int                 # 0-based index into DeepFashionData.categories
     attributes: tuple[int, ...]   # 0-based indices into DeepFashionData.attributes, positives only
     bbox: tuple[int, int, int, int] | None  # x1, y1, x2, y2 in original pixels
@@ -124,7 +127,11 @@ def read_attr_cloth(path: str | Path) -> list[ClothAttribute]:
     out: list[ClothAttribute] = []
     for number, line in _rows(path):
         name, (kind,) = _split_last(path, number, line, 1)
-        out.append(ClothAttribute(name, _int(path, number, kind)))
+        kind_number = _int(path, number, kind)
+        if kind_number not in ATTRIBUTE_TYPES:
+            raise DataError(path, f"line {number}", f"attribute type must be 1..5 "
+                                                    f"({', '.join(ATTRIBUTE_TYPES.values())}), got {kind_number}")
+        out.append(ClothAttribute(name, kind_number))
     return out
 
 

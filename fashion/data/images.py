@@ -1,6 +1,6 @@
 """Compact image arrays per dataset: images.npy uint8 [N, H, W, 3] + index.parquet + summary.json.
 
-Rows are ordered train first, then val (source order within a split), so each split is one
+Rows are ordered train, val, then test (source order within a split), so each split is one
 contiguous slice of the memory-mapped array. Images that cannot be used are left out of the
 array and listed with a reason in summary.json; they never stop the stage.
 """
@@ -24,7 +24,8 @@ from fashion.data.deepfashion import load_deepfashion
 from fashion.data.errors import DataError
 from fashion.data.instagram import post_labels, read_ingest_table, truth_item_labels
 from fashion.data.layout import IMAGES_FILE, INDEX_FILE, SUMMARY_FILE
-from fashion.data.split import TRAIN, VAL, post_split
+from fashion.data.split import SPLITS, post_split
+from fashion.data.subset import stratified_subset
 from fashion.io import atomic_path, write_json, write_parquet
 
 PARALLEL_MIN_JOBS = 256   # below this, starting decoder processes costs more than it saves
@@ -132,8 +133,8 @@ def _int_lists(values: Iterable) -> pa.Array:
 def _write_outputs(dataset: str, candidates: list[Candidate], out_dir: Path, settings: ImageSettings,
                    excluded: list[dict], extra_summary: dict, extra_types: dict[str, pa.DataType],
                    exif_transpose: bool = False) -> dict:
-    """Order train-then-val, decode, write images.npy / index.parquet / summary.json."""
-    ordered = [c for c in candidates if c.split == TRAIN] + [c for c in candidates if c.split == VAL]
+    """Order train, val, test, decode, write images.npy / index.parquet / summary.json."""
+    ordered = [c for split in SPLITS for c in candidates if c.split == split]
     jobs = [DecodeJob(c.path, c.bbox if settings.crop_bbox else None, settings.center_width, exif_transpose)
             for c in ordered]
     kept, failed = write_image_array(jobs, out_dir / IMAGES_FILE, settings, desc=f"{dataset} images")
@@ -173,8 +174,10 @@ def _write_outputs(dataset: str, candidates: list[Candidate], out_dir: Path, set
 
 
 def build_deepfashion_images(root: str | os.PathLike, ranges_section: dict, out_dir: str | os.PathLike,
-                             settings: ImageSettings) -> dict:
-    """DeepFashion split from its partition file: train -> train, val and test -> val.
+                             settings: ImageSettings, limit: int = 0, seed: int = 7) -> dict:
+    """DeepFashion split from its partition file: train, val and test kept apart.
+    `limit` > 0 keeps that many images, drawn by `seed` stratified by split and category
+    (fashion.data.subset); the summary's "subset" says how many of how many.
     Pixels are used as stored (no EXIF rotation): the bboxes are in stored-pixel coordinates.
 
     Labels are indices into ranges.json's DeepFashion vocabularies; positive attributes outside
@@ -188,7 +191,8 @@ def build_deepfashion_images(root: str | os.PathLike, ranges_section: dict, out_
                 for reason, images in data.skipped.items() for image in images]
     candidates: list[Candidate] = []
     dropped_attribute_labels = no_bbox = 0
-    for record in data.records:
+    records = stratified_subset(data.records, limit, seed)
+    for record in records:
         name = data.categories[record.category].name
         if name not in category_index:
             raise DataError(root, record.image, f"category {name!r} is not in ranges.json (rebuild ranges)")
@@ -204,7 +208,8 @@ def build_deepfashion_images(root: str | os.PathLike, ranges_section: dict, out_
         candidates.append(Candidate(record.image, str(path), record.split, [category_index[name]],
                                     sorted(attributes), None, record.bbox))
     extra = {"attribute_labels_outside_vocabulary": dropped_attribute_labels,
-             "uncropped_without_bbox": no_bbox}
+             "uncropped_without_bbox": no_bbox,
+             "subset": {"limit": limit, "seed": seed, "kept": len(records), "of": len(data.records)}}
     return _write_outputs("deepfashion", candidates, out_dir, settings, excluded, extra, {})
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from fashion.choices import RANGE_SOURCES
-from fashion.data.deepfashion import DeepFashionData, load_deepfashion
+from fashion.data.deepfashion import ATTRIBUTE_TYPES, DeepFashionData, load_deepfashion
 from fashion.data.instagram import InstagramVocab, post_labels, read_truth, truth_item_labels
 from fashion.data.split import TRAIN, post_split
 
@@ -19,6 +19,7 @@ def deepfashion_ranges(data: DeepFashionData) -> dict:
 
     categories: cloth-list names of categories with at least one image (any split);
     attributes: attribute names positive on at least one TRAINING image (cloth-list order);
+    attribute_types: each attribute's type name (texture, fabric, shape, part, style), aligned;
     range: category -> attribute indices seen with it on training images.
     """
     train = [r for r in data.records if r.split == TRAIN]
@@ -39,9 +40,10 @@ def deepfashion_ranges(data: DeepFashionData) -> dict:
     return {
         "categories": names,
         "attributes": attribute_names,
+        "attribute_types": [ATTRIBUTE_TYPES[data.attributes[a].type] for a in used_attributes],
         "range": attribute_range,
         "counts": {
-            "images": {"train": split_sizes.get("train", 0), "val": split_sizes.get("val", 0)},
+            "images": {split: split_sizes.get(split, 0) for split in ("train", "val", "test")},
             "category_images": {data.categories[c].name: category_images.get(c, 0) for c in used_categories},
             "attribute_frequency": {data.attributes[a].name: attribute_train_count[a] for a in used_attributes},
             # occurrences of each range entry, aligned with "range"

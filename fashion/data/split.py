@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 from typing import Iterable
 
-TRAIN, VAL = "train", "val"
+TRAIN, VAL, TEST = "train", "val", "test"
+SPLITS = (TRAIN, VAL, TEST)  # a DeepFashion partition has all three; the Instagram split train and val only
 
 
 def split_score(post_id: str, seed: int) -> float:

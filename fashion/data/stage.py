@@ -44,7 +44,8 @@ class ImagesConfig:
     val_share: float = 0.2
     max_image_pixels: int = 40_000_000
     workers: int = 1
-    seed: int = 7                     # params seed (the Instagram split, as in ranges)
+    deepfashion_limit: int = 0        # 0 = every partitioned DeepFashion image
+    seed: int = 7                     # params seed (the Instagram split, as in ranges; the DeepFashion subset)
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> "ImagesConfig":
@@ -95,7 +96,8 @@ def run_images(config: ImagesConfig, datasets: tuple[str, ...] = ("deepfashion",
         started = time.perf_counter()
         out_dir = Path(out) / dataset
         if dataset == "deepfashion":
-            summary = build_deepfashion_images(deepfashion, ranges[dataset], out_dir, config.settings(dataset))
+            summary = build_deepfashion_images(deepfashion, ranges[dataset], out_dir, config.settings(dataset),
+                                               int(config.deepfashion_limit), config.seed)
         else:
             section = ranges[dataset]
             truth_frame = read_truth(truth, attribute_groups(section["attributes"])) if truth is not None else None

@@ -39,9 +39,11 @@ def pretrained_path(name: str) -> Path:
 def _load_state(name: str) -> dict[str, Any]:
     path = pretrained_path(name)
     if not path.is_file():
+        _, weights = _TORCHVISION[name]
         raise PretrainedWeightsError(
             f"pretrained weights for {name}: expected {path} (torchvision's file; nothing is downloaded — "
-            f"copy it there, set TORCH_HOME, or use pretrained=False)"
+            f"fetch {weights.url} on a machine with internet and copy it there, set TORCH_HOME to the "
+            f"folder above hub/, or use pretrained=False)"
         )
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)

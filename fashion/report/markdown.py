@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from fashion.report.claims import FAILS, HOLDS, MIXED, Claim
 from fashion.report.inputs import JsonDoc, Missing, ReportInputs
+from fashion.report.benchmark import section_benchmark
 from fashion.report.predict import section_predict
 from fashion.report.naming import (DATASET_TITLES, DATASETS, DYNAMIC_HEADS, PROTOCOL_TITLES, PROTOCOLS,
                                    table2_comparisons)
@@ -260,6 +261,7 @@ def render_report(inputs: ReportInputs, claims: list[Claim], links: FigureLinks,
     lines += section_multiclass(inputs, vgg, resnet, links.multiclass)
     lines += section_per_class(inputs, classes, sample, links.per_class)
     lines += section_time_and_loss(inputs, links)
+    lines += section_benchmark(inputs, render_table)
     lines += section_text_mining(inputs.text_mining)
     if inputs.predict is not None:
         lines += section_predict(inputs.predict, render_table)

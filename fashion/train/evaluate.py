@@ -1,6 +1,7 @@
-"""Evaluation of a trained model on the val split under every hint protocol
-(fashion.data.hints.PROTOCOLS): scores, loss, P/R@k, per-class precision and the gain over the
-label-frequency baseline, in the shapes of docs/contracts.md "Run metrics"."""
+"""Evaluation of a trained model on the val split (and the test split, where the dataset has one)
+under every hint protocol (fashion.data.hints.PROTOCOLS): scores, loss, P/R@k, the DeepFashion
+benchmark's own measures, per-class precision (val) and the gain over the label-frequency
+baseline, in the shapes of docs/contracts.md "Run metrics"."""
 from __future__ import annotations
 
 import math
@@ -23,7 +24,7 @@ from fashion.train.forward import HintedForward, hint_batch
 from fashion.train.inputs import RunInputs
 from fashion.train.loss import batch_targets, compute_loss
 from fashion.train.runtime import amp_dtype, synchronize
-from fashion.train.sampling import VAL_HINTS, derived_seed
+from fashion.train.sampling import TEST_HINTS, VAL_HINTS, derived_seed
 
 
 @dataclass
@@ -150,17 +151,49 @@ def evaluate(
         )
         if protocol == "paper":
             run_metrics["val_seconds_per_batch"] = round(result.seconds_per_batch, 6)
-        section: dict[str, Any] = {"hint_source": result.hint_source, "loss": finite_or_none(result.loss)}
-        per_class[protocol] = {}
-        for name in outputs:
-            section[name] = _rounded(result.ranking(output_key[name]))
-            per_class[protocol][name] = result.per_class(output_key[name], names[name])
-        # is the run clear of the label-frequency baseline? 95 % paired-bootstrap interval over val images
-        section["gain_over_baseline"] = {"attributes": _rounded(metrics.gain_over_frequency_baseline(
-            result.scores["attributes"], result.targets["attributes"], frequency, k=GAIN_K, seed=config.seed))}
-        run_metrics[protocol] = section
+        run_metrics[protocol] = _section(result, outputs, output_key, frequency, config.seed, inputs.attribute_types)
+        per_class[protocol] = {name: result.per_class(output_key[name], names[name]) for name in outputs}
     run_metrics["baseline"] = {"attributes": _rounded(metrics.frequency_baseline(frequency, val.attributes, KS))}
+    test = inputs.test
+    if test is not None and len(test.images):
+        # The benchmark's test partition: scored once, after training; nothing is chosen on it.
+        test_seed = derived_seed(config.seed, TEST_HINTS)
+        run_metrics["test"] = {"images": len(test.images)}
+        for protocol in PROTOCOLS:
+            plan = plan_hints(test, protocol, config.hints, test_seed, inputs.annotations)
+            result = evaluate_protocol(
+                model, test, space, plan, normalize, config.eval_batch_size, config.loss, autocast_dtype,
+                progress=config.progress, description=f"test {protocol}", loss_reduction=config.loss_reduction,
+            )
+            run_metrics["test"][protocol] = _section(result, outputs, output_key, frequency, config.seed,
+                                                     inputs.attribute_types)
+        run_metrics["test"]["baseline"] = {"attributes": _rounded(metrics.frequency_baseline(frequency, test.attributes, KS))}
     return run_metrics, per_class
+
+
+def benchmark_measures(result: ProtocolResult, attribute_types: Sequence[str] | None) -> dict[str, Any]:
+    """The DeepFashion benchmark's measures (docs/metrics.md): category top-1/3/5 accuracy and
+    attribute top-3/5 recall, overall and per attribute type."""
+    category = metrics.category_top_k_accuracy(result.scores["category"], result.targets["category"])
+    attributes = metrics.attribute_top_k_recall(result.scores["attributes"], result.targets["attributes"],
+                                                attribute_types)
+    types = attributes.pop("types", {})
+    return {"category": _rounded(category), "attributes": _rounded(attributes),
+            "attribute_types": {name: _rounded(values) for name, values in types.items()}}
+
+
+def _section(result: ProtocolResult, outputs: Sequence[str], output_key: Mapping[str, str],
+             frequency: np.ndarray, seed: int, attribute_types: Sequence[str] | None) -> dict[str, Any]:
+    """One protocol's metrics on one split."""
+    section: dict[str, Any] = {"hint_source": result.hint_source, "loss": finite_or_none(result.loss)}
+    for name in outputs:
+        section[name] = _rounded(result.ranking(output_key[name]))
+    # is the run clear of the label-frequency baseline? 95 % paired-bootstrap interval over the split's images
+    section["gain_over_baseline"] = {"attributes": _rounded(metrics.gain_over_frequency_baseline(
+        result.scores["attributes"], result.targets["attributes"], frequency, k=GAIN_K, seed=seed))}
+    if attribute_types is not None:
+        section["benchmark"] = benchmark_measures(result, attribute_types)
+    return section
 
 
 def attribute_frequency(train: Any) -> np.ndarray:

@@ -20,6 +20,8 @@ class RunInputs:
     train: Any                      # fashion.data Benchmark (train split)
     val: Any                        # fashion.data Benchmark (val split)
     annotations: Any = None         # text-mined annotations (Instagram text hints), or None
+    test: Any = None                # fashion.data Benchmark (test split); None when the split is empty
+    attribute_types: list[str] | None = None  # DeepFashion: each attribute's type (ranges.json), else None
 
 
 def load_inputs(processed_dir: str | os.PathLike, dataset: str, labels: str = "truth") -> RunInputs:
@@ -47,6 +49,11 @@ def load_inputs(processed_dir: str | os.PathLike, dataset: str, labels: str = "t
         images_dir = processed / "images" / dataset
         train = load_benchmark(images_dir, section, "train", labels, annotations)
         val = load_benchmark(images_dir, section, "val", labels, annotations)
+        test = load_benchmark(images_dir, section, "test", labels, annotations)
     except DataError as error:
         raise TrainError(str(error)) from error
-    return RunInputs(space, train, val, annotations)
+    types = section.get("attribute_types")
+    if types is not None and (not isinstance(types, list) or len(types) != len(space.attributes)):
+        raise TrainError(f"{ranges_file}: {dataset}.attribute_types must list one type per attribute "
+                         f"({len(space.attributes)}); rerun the ranges stage")
+    return RunInputs(space, train, val, annotations, test if len(test) else None, types)

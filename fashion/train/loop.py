@@ -47,7 +47,10 @@ Training (``fit``)
     val/loss and val P@k/R@k (attributes) per epoch, each run in its own folder,
     with ``dvcyaml=False, save_dvc_exp=False``: no dvc.yaml edits, no DVC experiments.
 
-Evaluation (``evaluate``) runs the val split under the "paper" and "leakage_free" hint protocols
+Nothing here reads the test split (DeepFashion's partition): training keeps the last epoch and
+chooses nothing, so test stays unseen until ``evaluate`` scores it once.
+
+Evaluation (``evaluate``) runs the val split (and the test split) under the "paper" and "leakage_free" hint protocols
 (docs/contracts.md "Hint protocols"); predicted hints come from a first decode without hints on
 the same features (one encode per batch). Metrics are defined in ``fashion.metrics``.
 """

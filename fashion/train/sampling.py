@@ -11,7 +11,7 @@ def derived_seed(seed: int, *keys: int) -> int:
 
 
 # Stream tags for derived_seed.
-ORDER, TRAIN_HINTS, VAL_HINTS, AUGMENT = 1, 2, 3, 4
+ORDER, TRAIN_HINTS, VAL_HINTS, AUGMENT, TEST_HINTS = 1, 2, 3, 4, 5
 
 
 def epoch_order(n: int, seed: int, epoch: int) -> np.ndarray:
