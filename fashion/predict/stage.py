@@ -31,7 +31,7 @@ from fashion.predict.config import METRICS, PREDICTIONS, PredictError, PredictSe
 from fashion.predict.evaluate import evaluate_variants
 from fashion.predict.fuse import OUTPUTS, LabelIndex, Mined, describe, fuse, mined_from_annotations, text_hints, text_scores
 from fashion.scale.dataset import DatasetWriter, part_files
-from fashion.scale.engine import Engine, worker_cache
+from fashion.scale.engine import Engine, engine_config, worker_cache
 
 INGEST = Path("data/interim/ingest")
 ANNOTATIONS = Path("data/processed/annotations.parquet")
@@ -365,4 +365,4 @@ def run_stage(params: dict[str, Any] | None, root: str | os.PathLike = ".") -> d
     predictor, base = load_pair(settings, root)
     return predict_corpus(root / INGEST / "posts.parquet", root / ANNOTATIONS, root / INGEST / "truth.parquet",
                           predictor, base, settings, lambda p: post_split(p, seed, val_share), ("val",), seed,
-                          root / PREDICTIONS, root / METRICS)
+                          root / PREDICTIONS, root / METRICS, engine=Engine(engine_config(params)))

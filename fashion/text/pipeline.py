@@ -15,12 +15,12 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from fashion.io import atomic_path
-from fashion.scale.dataset import DatasetError, DatasetWriter, part_files
+from fashion.scale.dataset import DatasetWriter, part_files
 from fashion.scale.engine import Engine, worker_cache
 from fashion.text.evaluate import TruthError, evaluate, load_truth
 from fashion.text.langid import UNDETERMINED
 from fashion.text.lexicon import LANGUAGES, Lexicon
-from fashion.text.posts import PostText, TokensError, iter_post_tables, open_parquet, open_tokens
+from fashion.text.posts import PostText, check_tokens, iter_post_tables, open_parquet
 from fashion.text.rank import BASELINE, Embedding, Occurrences, RankConfig, Ranker, top_k, top_k_arrays
 from fashion.text.terms import TermSpace
 from fashion.text.vectors import load_vectors
@@ -99,12 +99,8 @@ def rank_corpus(tokens_path: str | Path, vectors_path: str | Path, ontology, out
     on the engine); the evaluation against truth reads the finished parts back here."""
     started = time.perf_counter()
     tokens_path, out_path = Path(tokens_path), Path(out_path)
-    try:
-        parts = part_files(tokens_path)
-    except DatasetError as exc:
-        raise TokensError(str(exc)) from None
-    for part in parts:
-        open_tokens(part)  # a missing or damaged input fails before the slow set-up
+    check_tokens(tokens_path)  # a missing or damaged input (any part) fails before the slow set-up
+    parts = part_files(tokens_path)
     lexicon = Lexicon.from_ontology(ontology)
     terms = TermSpace.build(ontology, lexicon)
     truth = None
