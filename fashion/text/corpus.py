@@ -276,8 +276,10 @@ def normalize_corpus(posts_path: str | Path, comments_path: str | Path, out_path
         try:
             if writer is not None:
                 tasks = [dataclasses.replace(t, out=str(writer.part(t.index))) for t in tasks]
-            elif out_path.is_dir():  # a dataset folder of an earlier partitioned run
-                shutil.rmtree(out_path)
+            else:
+                tasks = [dataclasses.replace(tasks[0], progress=progress)]
+                if out_path.is_dir():  # a dataset folder of an earlier partitioned run
+                    shutil.rmtree(out_path)
             shared = engine.share(spec)
             parts = engine.map(normalize_task, tasks, shared, desc="normalize",
                                progress=progress and writer is not None)
@@ -321,7 +323,7 @@ def part_tasks(posts_path: Path, comments_path: Path, out_path: Path) -> list[Pa
         raise CorpusError(f"{posts_path} and {comments_path}: different part files "
                           f"({len(posts)} and {len(comments)}); rerun ingest")
     if not posts_path.is_dir():
-        return [PartTask(0, str(posts_path), str(comments_path), str(out_path), progress=True)]
+        return [PartTask(0, str(posts_path), str(comments_path), str(out_path))]
     return [PartTask(i, str(p), str(c), "") for i, (p, c) in enumerate(zip(posts, comments))]
 
 
