@@ -42,6 +42,7 @@ def partition(workdir: Path, out: Path, partitions: int, accounts: int) -> None:
     names = [f"account{int.from_bytes(pid.encode()[-6:], 'big') % accounts}" for pid in ids]
     buckets = np.array([bucket(a, partitions) for a in names])
     posts = posts.append_column("account", pa.array(names, pa.string()))
+    posts = posts.append_column("usertags", pa.array([[]] * len(ids), pa.list_(pa.string())))  # as ingest writes
     of = dict(zip(ids, buckets.tolist()))
     comments = pq.read_table(workdir / "comments.parquet")
     cb = np.array([of[p] for p in comments.column("post_id").to_pylist()])

@@ -171,7 +171,7 @@ class RankerSpec:
 
     def build(self) -> tuple[TermSpace, Ranker]:
         def make():
-            terms = self.terms or TermSpace.build(self.ontology, Lexicon.from_ontology(self.ontology))
+            terms = self.terms if self.terms is not None else TermSpace.build(self.ontology, Lexicon.from_ontology(self.ontology))
             embedding = Embedding(load_vectors(self.vectors), self.config.remove_components)
             return terms, Ranker(terms, self.config, embedding)
         return worker_cache(("ranker", self.token), make)
