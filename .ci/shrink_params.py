@@ -4,6 +4,7 @@ import sys
 import yaml
 
 TINY = {
+    "ingest": {"partitions": 3},  # the end-to-end run goes through dataset folders (docs/scale.md)
     "demo": {"accounts": 4, "posts": 160, "deepfashion_images": 240, "image_size": 64, "comments_mean": 2},
     "embed": {"vector_size": 32, "epochs": 3, "min_count": 1},
     "images": {"image_size": 32},

@@ -30,3 +30,6 @@ EMBED_MODELS = ("word2vec", "fasttext")
 LANGUAGE_DETECTORS = ("lingua", "stopwords")  # normalize.language_detector
 RANK_FORMULAS = ("multiplicative", "linear")
 TERM_WEIGHTINGS = ("tfidf", "idf", "none")
+
+# scale-out (fashion.scale.engine): where the per-partition work of normalize / rank / predict runs
+ENGINES = ("local", "dask")

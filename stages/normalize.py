@@ -5,6 +5,7 @@ from pathlib import Path
 
 from fashion.ontology import OntologyError, load_ontology
 from fashion.params import load_params
+from fashion.scale.engine import Engine, engine_config
 from fashion.text.config import normalize_config
 from fashion.text.corpus import normalize_corpus
 
@@ -13,10 +14,11 @@ OUT = Path("data/interim/tokens.parquet")
 
 
 def main() -> None:
-    config = normalize_config(load_params())
+    params = load_params()
+    config = normalize_config(params)
     try:
         stats = normalize_corpus(INGEST / "posts.parquet", INGEST / "comments.parquet", OUT,
-                                 load_ontology("ontology"), config)
+                                 load_ontology("ontology"), config, engine=Engine(engine_config(params)))
     except (OntologyError, ValueError, OSError) as exc:
         raise SystemExit(f"normalize: {exc}") from None
     print(f"normalize: {stats['texts']} texts ({stats['normalized_texts']} normalised after dedupe) of "

@@ -9,6 +9,7 @@ from pathlib import Path
 from fashion.io import write_json
 from fashion.ontology import OntologyError, load_ontology
 from fashion.params import load_params
+from fashion.scale.engine import Engine, engine_config
 from fashion.text.config import rank_config
 from fashion.text.pipeline import rank_corpus
 
@@ -20,10 +21,11 @@ METRICS = Path("metrics/text_mining.json")
 
 
 def main() -> None:
-    config = rank_config(load_params())
+    params = load_params()
+    config = rank_config(params)
     try:
         metrics = rank_corpus(TOKENS, VECTORS, load_ontology("ontology"), OUT, config,
-                              truth_path=TRUTH if TRUTH.is_file() else None)
+                              truth_path=TRUTH if TRUTH.is_file() else None, engine=Engine(engine_config(params)))
     except (OntologyError, ValueError, OSError) as exc:  # one line naming the file, never a traceback
         raise SystemExit(f"rank: {exc}") from None
     write_json(METRICS, metrics)

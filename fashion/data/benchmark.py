@@ -13,6 +13,7 @@ from fashion.choices import DATASETS, LABEL_SOURCES
 from fashion.data.errors import DataError
 from fashion.data.layout import IMAGES_FILE, INDEX_FILE
 from fashion.data.instagram import attribute_groups
+from fashion.scale.dataset import read_table
 
 SPLITS = ("train", "val", "test")
 ANNOTATION_COLUMNS = ("post_id", "facet", "rank", "term")
@@ -60,6 +61,11 @@ def read_annotations(source: str | os.PathLike | pd.DataFrame) -> pd.DataFrame:
     name = _source_name(source)
     if isinstance(source, pd.DataFrame):
         frame = source
+    elif Path(source).is_dir():  # a dataset folder (ingest.partitions > 1): every part
+        try:
+            frame = read_table(Path(source)).to_pandas()
+        except (OSError, ValueError) as exc:
+            raise DataError(name, "file", f"not a readable dataset folder ({type(exc).__name__}: {exc})") from None
     else:
         frame = read_parquet_file(Path(source), "the rank stage")
     missing = [c for c in ANNOTATION_COLUMNS if c not in frame.columns]

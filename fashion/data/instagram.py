@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from fashion.data.errors import DataError
+from fashion.scale.dataset import read_table
 
 
 @dataclass(frozen=True)
@@ -50,12 +51,13 @@ class ItemLabels:
 
 
 def read_ingest_table(path: Path) -> pd.DataFrame:
-    """An ingest Parquet file (posts, truth) as a frame; missing or unreadable is a DataError."""
-    if not path.is_file():
+    """An ingest Parquet file (posts, truth) or dataset folder (posts with ingest.partitions > 1,
+    parts in bucket order) as a frame; missing or unreadable is a DataError."""
+    if not path.is_file() and not path.is_dir():
         raise DataError(path, "file", "not found")
     try:
-        return pd.read_parquet(path)
-    except (OSError, ValueError) as exc:  # pyarrow's errors are OSError / ValueError subclasses
+        return read_table(path).to_pandas() if path.is_dir() else pd.read_parquet(path)
+    except (OSError, ValueError) as exc:  # DatasetError is a ValueError  # pyarrow's errors are OSError / ValueError subclasses
         raise DataError(path, "file", f"not a readable parquet file ({type(exc).__name__}: {exc})") from None
 
 

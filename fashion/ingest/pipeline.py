@@ -15,6 +15,7 @@ from tqdm import tqdm
 from fashion.ingest.annotations import AnnotatedPost, read_annotations
 from fashion.ingest.duplicates import Copy, Merged, merge
 from fashion.ingest.media import check_media, pixel_cap
+from fashion.ingest.partition import partition_tables
 from fashion.ingest.paths import DumpRoot
 from fashion.ingest.records import PostRecord
 from fashion.ingest.rejects import Reject, RejectedRecord
@@ -34,6 +35,11 @@ class IngestConfig:
     ontology_root: str = "ontology"      # loaded only when an annotation export is found
     batch_rows: int = 2000               # rows per Parquet row group (memory bound)
     progress: bool = True
+    partitions: int = 1                  # >1: posts/comments become dataset folders of this many parts (by account)
+
+    def __post_init__(self):
+        if int(self.partitions) < 1:
+            raise ValueError(f"ingest.partitions: must be >= 1, got {self.partitions!r}")
 
 
 class _Run:
@@ -206,7 +212,12 @@ def _ingest(paths: Sequence[str | os.PathLike], out: Path, staging: Path, config
                     else:
                         run.take(event, root, root_path)
                 inputs.append(_input(path, events))
+        for name in ("posts", "comments"):  # a dataset folder of an earlier run with other partitions
+            if (out / f"{name}.parquet").is_dir():
+                shutil.rmtree(out / f"{name}.parquet")
         run.publish(staging, out)
+        if config.partitions > 1:
+            partition_tables(out, POSTS_SCHEMA, COMMENTS_SCHEMA, int(config.partitions), config.batch_rows)
         truth_posts = _truth(run, exports, config, ontology)
     metrics = {
         "records_in": run.counts["records_in"],

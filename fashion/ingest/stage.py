@@ -24,7 +24,8 @@ class IngestRun:
 
 
 def config_from_params(params: dict, **overrides) -> IngestConfig:
-    return IngestConfig(max_image_pixels=int(value(params, "ingest.max_image_pixels")), **overrides)
+    return IngestConfig(max_image_pixels=int(value(params, "ingest.max_image_pixels")),
+                        partitions=int(value(params, "ingest.partitions")), **overrides)
 
 
 def run_ingest(paths: Sequence[str | os.PathLike], out: str | os.PathLike, config: IngestConfig,

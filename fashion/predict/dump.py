@@ -19,6 +19,7 @@ from fashion.params import section
 from fashion.predict.bundle import BundleError, load_predictor
 from fashion.predict.config import PredictError, PredictSettings
 from fashion.predict.stage import predict_corpus
+from fashion.scale.engine import Engine, engine_config
 from fashion.text.config import config_from
 from fashion.text.corpus import normalize_corpus
 from fashion.text.normalize import NormalizeConfig
@@ -53,13 +54,15 @@ def predict_dump(paths: Sequence[str | os.PathLike], out: str | os.PathLike, par
                                                                      "normalize")
     rank = RankConfig() if params is None else config_from(RankConfig, section(params, "rank"), "rank")
     ingest = out / "ingest"
-    normalize_corpus(ingest / "posts.parquet", ingest / "comments.parquet", out / "tokens.parquet", ontology,
-                     normalize, progress=progress)
-    truth = ingest / "truth.parquet"
-    text_metrics = rank_corpus(out / "tokens.parquet", vectors, ontology, out / "annotations.parquet", rank,
-                               truth_path=truth if truth.is_file() else None, progress=progress)
-    write_json(out / "text_mining.json", text_metrics)
-    seed = 7 if params is None else int(params.get("seed", 7))
-    metrics = predict_corpus(ingest / "posts.parquet", out / "annotations.parquet", truth, predictor, base, settings,
-                             lambda _post: NEW, (NEW,), seed, out / "predictions.parquet", out / "predict.json")
+    with Engine(engine_config(params)) as engine:  # one cluster for the three steps
+        normalize_corpus(ingest / "posts.parquet", ingest / "comments.parquet", out / "tokens.parquet", ontology,
+                         normalize, progress=progress, engine=engine)
+        truth = ingest / "truth.parquet"
+        text_metrics = rank_corpus(out / "tokens.parquet", vectors, ontology, out / "annotations.parquet", rank,
+                                   truth_path=truth if truth.is_file() else None, progress=progress, engine=engine)
+        write_json(out / "text_mining.json", text_metrics)
+        seed = 7 if params is None else int(params.get("seed", 7))
+        metrics = predict_corpus(ingest / "posts.parquet", out / "annotations.parquet", truth, predictor, base,
+                                 settings, lambda _post: NEW, (NEW,), seed, out / "predictions.parquet",
+                                 out / "predict.json", engine=engine)
     return {"ingest": ingested.metrics, "text_mining": text_metrics, "predict": metrics}

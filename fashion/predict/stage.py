@@ -7,7 +7,9 @@ its own (split "new", evaluated on every annotated post)."""
 from __future__ import annotations
 
 import os
+import shutil
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
@@ -28,6 +30,8 @@ from fashion.predict.bundle import BundleError, Predictor, hints_for, load_predi
 from fashion.predict.config import METRICS, PREDICTIONS, PredictError, PredictSettings
 from fashion.predict.evaluate import evaluate_variants
 from fashion.predict.fuse import OUTPUTS, LabelIndex, Mined, describe, fuse, mined_from_annotations, text_hints, text_scores
+from fashion.scale.dataset import DatasetWriter, part_files
+from fashion.scale.engine import Engine, engine_config, worker_cache
 
 INGEST = Path("data/interim/ingest")
 ANNOTATIONS = Path("data/processed/annotations.parquet")
@@ -221,38 +225,124 @@ def evaluation(items: list[Item], scored: dict[str, Any], labels: dict, eval_pos
 
 def predict_corpus(posts_file: Path, annotations_file: Path, truth_file: Path | None, predictor: Predictor,
                    base: Predictor | None, settings: PredictSettings, split_of: Callable[[str], str],
-                   eval_splits: tuple[str, ...], seed: int, out_table: Path, metrics_file: Path) -> dict:
-    """Write predictions.parquet and the metrics JSON for one ingest; -> the metrics."""
+                   eval_splits: tuple[str, ...], seed: int, out_table: Path, metrics_file: Path,
+                   engine: Engine | None = None) -> dict:
+    """Write predictions.parquet and the metrics JSON for one ingest; -> the metrics.
+
+    A posts dataset folder gives a predictions folder, part i from posts part i (and annotations
+    part i when annotations is a folder too), each written by ``predict_task`` on the engine; the
+    evaluated posts' scores come back from the parts and are evaluated here, in post id order."""
     started = time.perf_counter()
-    timings = Timings()
+    posts_file, annotations_file, out_table = Path(posts_file), Path(annotations_file), Path(out_table)
     try:
-        posts = read_posts(posts_file).sort_values("post_id", kind="stable")
-        annotations = read_annotations(annotations_file)  # contract columns checked; damaged: one line
+        posts_parts = part_files(posts_file)
+        annotation_parts = part_files(annotations_file) if annotations_file.is_dir() else [annotations_file]
+        read_posts(posts_parts[0])  # contract columns checked; damaged: one line
+        read_annotations(annotation_parts[0])
+        if len(annotation_parts) not in (1, len(posts_parts)):
+            raise DataError(annotations_file, "parts", f"{len(annotation_parts)} parts for {len(posts_parts)} "
+                                                       f"posts parts; rerun the rank stage")
         labels = truth_targets(truth_file, predictor) if truth_file is not None and truth_file.is_file() else {}
     except (DataError, OSError, ValueError) as error:
         raise PredictError(str(error)) from error
-    mined = mined_from_annotations(annotations)
-    items = _items(posts, predictor, settings, timings)
-    scored = predict_items(items, mined, predictor, settings, timings, base)
-    table = prediction_table(items, scored, mined, predictor, settings, split_of, set(labels), timings)
-    write_parquet(out_table, table)
     eval_posts = {p for p in labels if split_of(p) in eval_splits}
+    spec = PredictSpec(uuid.uuid4().hex, str(predictor.directory), None if base is None else str(base.directory), settings,
+                       split_of, frozenset(labels), frozenset(eval_posts))
+    writer = DatasetWriter(out_table) if posts_file.is_dir() else None
+    tasks = [PredictTask(str(part), str(annotation_parts[i if len(annotation_parts) > 1 else 0]),
+                         str(writer.part(i)) if writer else str(out_table)) for i, part in enumerate(posts_parts)]
+    if writer is None and out_table.is_dir():  # a dataset folder of an earlier partitioned run
+        shutil.rmtree(out_table)
+    with engine or Engine() as run:
+        if not run.distributed:  # the local engine uses the predictors already loaded
+            worker_cache(("predictor", spec.token, "model"), lambda: predictor)
+            if base is not None:
+                worker_cache(("predictor", spec.token, "base"), lambda: base)
+        try:
+            done = run.map(predict_task, tasks, run.share(spec), desc="predict", progress=writer is not None)
+            if writer is not None:
+                writer.publish(len(tasks))
+        finally:
+            if writer is not None:
+                writer.discard()
+    statuses: dict[str, int] = {}
+    for part in done:
+        for status, n in part["image_status"].items():
+            statuses[status] = statuses.get(status, 0) + n
     metrics: dict[str, Any] = {
         "run": predictor.run, "base_run": None if base is None else base.run, "k": 3, "top_k": settings.top_k,
         "text_weight": settings.text_weight, "hint_categories": settings.hint_categories,
-        "bootstrap": settings.bootstrap, "posts": int(len(posts)), "rows": table.num_rows,
-        "images": timings.images, "image_status": dict(sorted(pd.Series([i.status for i in items]).value_counts()
-                                                             .astype(int).to_dict().items())),
+        "bootstrap": settings.bootstrap, "posts": sum(p["posts"] for p in done), "rows": sum(p["rows"] for p in done),
+        "images": sum(p["images"] for p in done), "image_status": dict(sorted(statuses.items())),
         "evaluated_splits": list(eval_splits),
     }
     if eval_posts:
+        items, scored = _evaluated_rows(done)
         metrics.update(evaluation(items, scored, labels, eval_posts, predictor, settings, seed))
     seconds = time.perf_counter() - started
-    metrics["timing"] = {"seconds": round(seconds, 3), "decode_seconds": round(timings.decode, 3),
-                         "model_seconds": round(timings.model, 3),
-                         "text_and_fusion_seconds": round(timings.text_and_fusion, 3)}
+    metrics["timing"] = {"seconds": round(seconds, 3),
+                         **{f"{name}_seconds": round(sum(p["timing"][name] for p in done), 3)
+                            for name in ("decode", "model", "text_and_fusion")}}
     write_json(metrics_file, metrics)
     return metrics
+
+
+@dataclass(frozen=True)
+class PredictTask:
+    posts: str
+    annotations: str
+    out: str
+
+
+@dataclass(frozen=True)
+class PredictSpec:
+    """What every predict task needs besides its files (sent to each worker once)."""
+
+    token: str                    # one per run: a worker never reuses another run's models
+    model: str                    # bundle folders, loaded once per worker process
+    base: str | None
+    settings: PredictSettings
+    split_of: Callable[[str], str]
+    annotated: frozenset
+    eval_posts: frozenset
+
+
+def predict_task(task: PredictTask, spec: PredictSpec) -> dict:
+    """The per-partition work of both engines: one posts file (+ its annotations) -> its predictions
+    file; -> counts, timings and the evaluated posts' rows (first image) for the evaluation."""
+    predictor = worker_cache(("predictor", spec.token, "model"), lambda: load_predictor(spec.model))
+    base = None if spec.base is None else worker_cache(
+        ("predictor", spec.base, spec.model), lambda: load_predictor(spec.base, expected_space=predictor.space))
+    timings = Timings()
+    posts = read_posts(task.posts).sort_values("post_id", kind="stable")
+    mined = mined_from_annotations(read_annotations(task.annotations))
+    items = _items(posts, predictor, spec.settings, timings)
+    scored = predict_items(items, mined, predictor, spec.settings, timings, base)
+    table = prediction_table(items, scored, mined, predictor, spec.settings, spec.split_of, set(spec.annotated), timings)
+    write_parquet(task.out, table)
+    keep = [i for i, item in enumerate(items) if item.post_id in spec.eval_posts and item.image in (0, None)]
+    return {"posts": int(len(posts)), "rows": table.num_rows, "images": timings.images,
+            "image_status": pd.Series([i.status for i in items], dtype=object).value_counts().astype(int).to_dict(),
+            "timing": {"decode": timings.decode, "model": timings.model, "text_and_fusion": timings.text_and_fusion},
+            "eval_items": [Item(items[i].post_id, items[i].image, None, items[i].status, None) for i in keep],
+            "eval_usable": [items[i].pixels is not None for i in keep],
+            "eval_scored": {v: {o: scored[v][o][keep] for o in scored[v]} for v in ("text", "image", "dynamic", "fused")}}
+
+
+def _evaluated_rows(done: list[dict]) -> tuple[list[Item], dict[str, Any]]:
+    """The evaluated rows of every part, in post id order (as one unpartitioned run has them)."""
+    items = [item for part in done for item in part["eval_items"]]
+    usable = [u for part in done for u in part["eval_usable"]]
+    order = sorted(range(len(items)), key=lambda i: items[i].post_id)
+    # evaluation() only asks whether an image was usable: a placeholder stands for the pixels
+    items = [Item(items[i].post_id, items[i].image, None, items[i].status, np.zeros(0) if usable[i] else None)
+             for i in order]
+    scored = {}
+    for variant in ("text", "image", "dynamic", "fused"):
+        names = done[0]["eval_scored"][variant].keys()
+        scored[variant] = {name: np.concatenate([part["eval_scored"][variant][name] for part in done])[order]
+                           for name in names}
+    return items, scored
 
 
 def load_pair(settings: PredictSettings, root: str | os.PathLike = ".") -> tuple[Predictor, Predictor]:
@@ -275,4 +365,4 @@ def run_stage(params: dict[str, Any] | None, root: str | os.PathLike = ".") -> d
     predictor, base = load_pair(settings, root)
     return predict_corpus(root / INGEST / "posts.parquet", root / ANNOTATIONS, root / INGEST / "truth.parquet",
                           predictor, base, settings, lambda p: post_split(p, seed, val_share), ("val",), seed,
-                          root / PREDICTIONS, root / METRICS)
+                          root / PREDICTIONS, root / METRICS, engine=Engine(engine_config(params)))

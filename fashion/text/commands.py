@@ -120,7 +120,10 @@ def _normalize(args) -> int:
         from fashion.text.corpus import normalize_corpus
 
         config = with_flags(normalize_config(_params(args), args.params), workers=args.workers)
-        stats = normalize_corpus(args.posts, args.comments, args.out, load_ontology(args.ontology), config)
+        from fashion.scale.engine import Engine, engine_config
+
+        stats = normalize_corpus(args.posts, args.comments, args.out, load_ontology(args.ontology), config,
+                                 engine=Engine(engine_config(_params(args))))
         print(json.dumps(stats))
         return 0
     return _run("normalize", work)
@@ -153,10 +156,12 @@ def _rank(args) -> int:
         from fashion.text.pipeline import rank_corpus
 
         config = with_flags(rank_config(_params(args), args.params), formula=args.formula, top_k=args.top_k)
-        if Path(args.out).is_dir():
+        from fashion.scale.engine import Engine, engine_config
+
+        if Path(args.out).is_dir() and not Path(args.tokens).is_dir():  # a tokens folder writes a folder
             raise _Failure(f"{args.out}: is a folder; give the annotations file to write")
         metrics = rank_corpus(args.tokens, args.vectors, load_ontology(args.ontology), args.out, config,
-                              truth_path=args.truth)
+                              truth_path=args.truth, engine=Engine(engine_config(_params(args))))
         if args.metrics:
             write_json(args.metrics, metrics)
         print(json.dumps(metrics))

@@ -12,9 +12,12 @@ of short texts (the "love it 😍" comments that repeat thousands of times).
 """
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing as mp
+import shutil
 import sys
 import time
+import uuid
 from collections import Counter, deque
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +30,9 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from fashion.io import atomic_path
+from fashion.scale.dataset import DatasetError, DatasetWriter, part_files
+from fashion.scale.engine import Engine, worker_cache
+from fashion.text.inputs import CorpusError, _comment_batches, _post_table, _require, count_words  # noqa: F401
 from fashion.text.lexicon import fold, preload
 from fashion.text.mentions import thread_cues
 from fashion.text.normalize import NormalizeConfig, NormalizedText, TextNormalizer, extra_hashtags
@@ -45,108 +51,6 @@ TOKENS_SCHEMA = pa.schema([
 ])
 
 FIELDS = ("caption", "hashtags", "usertags", "comment")
-
-
-class CorpusError(ValueError):
-    """An input file lacks a column or is unreadable: message names the file and the reason."""
-
-
-def _require(path: Path, needed: tuple[str, ...]) -> pq.ParquetFile:
-    if not path.exists():
-        raise CorpusError(f"{path}: not found")
-    try:
-        pf = pq.ParquetFile(path)
-    except Exception as exc:  # pyarrow raises several types for corrupt files
-        raise CorpusError(f"{path}: unreadable Parquet ({exc})") from None
-    missing = [c for c in needed if c not in pf.schema_arrow.names]
-    if missing:
-        raise CorpusError(f"{path}: missing column(s) {', '.join(missing)}")
-    return pf
-
-
-# -- corpus word counts (teach the hashtag segmenter) -------------------------------------------
-_NON_WORDS = r"(?:https?://|www\.)\S+|[#@][\w_'-]+"
-
-
-def count_words(texts: pa.Array | pa.ChunkedArray) -> Counter:
-    """Lower-case letter-only words of plain text (hashtags, handles and URLs excluded), via Arrow."""
-    counts: Counter = Counter()
-    if len(texts) == 0:
-        return counts
-    lower = pc.utf8_lower(pc.utf8_normalize(pc.fill_null(texts, ""), "NFKC"))  # as TextNormalizer.prepare
-    plain = pc.replace_substring_regex(lower, _NON_WORDS, " ")
-    words = pc.list_flatten(pc.split_pattern_regex(plain, r"[^\p{L}]+"))
-    words = pc.filter(words, pc.greater(pc.utf8_length(words), 1))
-    if len(words) == 0:
-        return counts
-    vc = pc.value_counts(words)
-    counts.update(dict(zip(vc.field("values").to_pylist(), vc.field("counts").to_pylist())))
-    return counts
-
-
-# -- reading in post order -------------------------------------------------------------------
-def _post_table(posts_path: Path) -> pa.Table:
-    pf = _require(posts_path, ("post_id", "caption", "hashtags"))
-    has_usertags = "usertags" in pf.schema_arrow.names
-    if not has_usertags:  # older ingest output: still usable, but user tags are lost
-        print(f"{posts_path}: no usertags column, so no usertags rows; rerun ingest to get them",
-              file=sys.stderr)
-    cols = ["post_id", "caption", "hashtags"] + (["usertags"] if has_usertags else [])
-    table = pf.read(columns=cols)
-    if table.column("post_id").null_count:
-        raise CorpusError(f"{posts_path}: {table.column('post_id').null_count} post(s) without post_id")
-    return table
-
-
-def _comment_batches(comments_path: Path, post_ids: pa.ChunkedArray, batch_rows: int
-                     ) -> tuple[int, Iterator[tuple[np.ndarray, pa.Array, pa.Array, pa.Array]]]:
-    """Comments in posts.parquet order: yields (post key, post ids, comment ids, texts) batches.
-
-    The post key is the post's index in posts.parquet; orphans (post not in posts.parquet) get
-    keys from len(posts) up, one per orphan post id in id order, and come last.
-    Files already grouped in post order stream batch by batch; others are sorted in memory.
-    """
-    pf = _require(comments_path, ("post_id", "comment_id", "text"))
-    # parent_id (ingest) tells which comment a reply answers; older or foreign files may lack it
-    cols = ["post_id", "comment_id", "text"] + (["parent_id"] if "parent_id" in pf.schema_arrow.names else [])
-
-    def parents(batch) -> pa.Array:
-        """A record batch's or table's parent ids as one string array (nulls without the column)."""
-        if len(cols) < 4:
-            return pa.nulls(batch.num_rows, pa.string())
-        column = batch.column(3)
-        if isinstance(column, pa.ChunkedArray):
-            column = column.combine_chunks()
-        return column.cast(pa.string())
-    ids = pf.read(columns=["post_id"]).column("post_id")
-    index = pc.index_in(ids, value_set=post_ids).to_numpy(zero_copy_only=False)
-    index = np.where(np.isnan(index), -1, index).astype(np.int64) if index.dtype.kind == "f" else index
-    n = len(index)
-    orphans = int((index < 0).sum())
-    ordered = orphans == 0 and (n < 2 or bool(np.all(np.diff(index) >= 0)))
-
-    def streamed():
-        offset = 0
-        for batch in pf.iter_batches(batch_size=batch_rows, columns=cols):
-            rows = batch.num_rows
-            yield (index[offset:offset + rows], batch.column(0), batch.column(1), batch.column(2), parents(batch))
-            offset += rows
-
-    def sorted_in_memory():
-        table = pf.read(columns=cols)
-        key = index.copy()
-        if orphans:
-            orphan_rows = np.flatnonzero(index < 0)
-            orphan_ids = pc.take(table.column("post_id"), pa.array(orphan_rows)).to_pylist()
-            ranks = {pid: r for r, pid in enumerate(sorted(set(orphan_ids)))}
-            key[orphan_rows] = len(post_ids) + np.array([ranks[pid] for pid in orphan_ids], dtype=np.int64)
-        order = np.argsort(key, kind="stable")
-        for start in range(0, n, batch_rows):
-            part = table.take(pa.array(order[start:start + batch_rows])).combine_chunks()
-            yield (key[order[start:start + batch_rows]], part.column(0).chunk(0), part.column(1).chunk(0),
-                   part.column(2).chunk(0), parents(part))
-
-    return orphans, (streamed() if ordered else sorted_in_memory())
 
 
 # -- workers ---------------------------------------------------------------------------------
@@ -341,35 +245,138 @@ def _block_table(normalizer: TextNormalizer, posts: pa.Table, done: _Normalized)
 
 
 def normalize_corpus(posts_path: str | Path, comments_path: str | Path, out_path: str | Path, ontology,
-                     config: NormalizeConfig = NormalizeConfig(), progress: bool = True) -> dict:
-    """Write tokens.parquet (docs/contracts.md) and return run statistics."""
-    global _WORKER
+                     config: NormalizeConfig = NormalizeConfig(), progress: bool = True,
+                     engine: Engine | None = None) -> dict:
+    """Write tokens.parquet (docs/contracts.md) and return run statistics.
+
+    Single posts/comments files give one tokens file. Dataset folders (ingest.partitions > 1)
+    give a tokens folder, part i from posts and comments part i, each written by
+    ``normalize_task`` on the engine (local: here, one part after the other, with the
+    ``normalize.workers`` pool inside each; dask: one task per part)."""
+    global _POOL, _WORKER
     started = time.perf_counter()
     posts_path, comments_path, out_path = Path(posts_path), Path(comments_path), Path(out_path)
+    tasks = part_tasks(posts_path, comments_path, out_path)
+    engine = engine or Engine()
+    with engine:
+        # the corpus' word counts (they teach the hashtag segmenter) are summed over all parts first
+        total: Counter = Counter()
+        for counts in engine.map(count_task, tasks, desc="count words", progress=progress and posts_path.is_dir()):
+            total.update(counts)
+        spec = NormalizerSpec(uuid.uuid4().hex, ontology, total, config)
+        normalizer = None
+        if not engine.distributed:
+            normalizer = spec.build()
+            preload()  # before fork(): the workers share the lemma tables instead of loading their own
+            if int(config.workers) > 1:
+                _WORKER = normalizer  # inherited by the fork()ed workers
+                _POOL = mp.get_context("fork").Pool(int(config.workers))
+        setup = time.perf_counter() - started
+        writer = DatasetWriter(out_path) if posts_path.is_dir() else None
+        try:
+            if writer is not None:
+                tasks = [dataclasses.replace(t, out=str(writer.part(t.index))) for t in tasks]
+            else:
+                tasks = [dataclasses.replace(tasks[0], progress=progress)]
+                if out_path.is_dir():  # a dataset folder of an earlier partitioned run
+                    shutil.rmtree(out_path)
+            shared = engine.share(spec)
+            parts = engine.map(normalize_task, tasks, shared, desc="normalize",
+                               progress=progress and writer is not None)
+            if writer is not None:
+                writer.publish(len(tasks))
+        finally:
+            if writer is not None:
+                writer.discard()
+            if _POOL is not None:
+                _POOL.terminate()
+                _POOL.join()
+                _POOL = _WORKER = None
+    stats = {key: sum(p[key] for p in parts) for key in ("posts", "texts", "normalized_texts", "rows",
+                                                          "orphan_comments")}
+    stats["partitions"] = len(tasks)
+    stats["setup_seconds"] = round(setup + sum(p["setup_seconds"] for p in parts), 3)
+    stats["seconds"] = round(time.perf_counter() - started, 3)
+    return stats
+
+
+@dataclass(frozen=True)
+class PartTask:
+    """One partition: its posts and comments files and the tokens file it writes."""
+
+    index: int
+    posts: str
+    comments: str
+    out: str
+    progress: bool = False   # a text progress bar (the local engine's single file)
+
+
+def part_tasks(posts_path: Path, comments_path: Path, out_path: Path) -> list[PartTask]:
+    """Part i of posts with part i of comments; single files are one task writing ``out_path``."""
+    if posts_path.is_dir() != comments_path.is_dir():
+        raise CorpusError(f"{posts_path} and {comments_path}: one is a dataset folder, the other is not")
+    try:
+        posts, comments = part_files(posts_path), part_files(comments_path)
+    except DatasetError as exc:
+        raise CorpusError(str(exc)) from None
+    if posts_path.is_dir() and [p.name for p in posts] != [c.name for c in comments]:
+        raise CorpusError(f"{posts_path} and {comments_path}: different part files "
+                          f"({len(posts)} and {len(comments)}); rerun ingest")
+    if not posts_path.is_dir():
+        return [PartTask(0, str(posts_path), str(comments_path), str(out_path))]
+    return [PartTask(i, str(p), str(c), "") for i, (p, c) in enumerate(zip(posts, comments))]
+
+
+def count_task(task: PartTask) -> Counter:
+    """Corpus word counts of one part (captions, then comments in 200K-row batches)."""
+    posts = _post_table(Path(task.posts), warn=False)
+    counts = count_words(posts.column("caption"))
+    for batch in _require(Path(task.comments), ("text",)).iter_batches(batch_size=200_000, columns=["text"]):
+        counts.update(count_words(batch.column(0)))
+    return counts
+
+
+@dataclass(frozen=True)
+class NormalizerSpec:
+    """What a worker builds its TextNormalizer from (once per process: fashion.scale.engine.worker_cache)."""
+
+    token: str               # one per run: a worker never reuses another run's normaliser
+    ontology: object
+    counts: Counter
+    config: NormalizeConfig
+
+    def build(self) -> TextNormalizer:
+        config = self.config
+        return worker_cache(("normalizer", self.token), lambda: TextNormalizer.from_ontology(
+            self.ontology, corpus_counts=self.counts, min_hashtag_len=config.min_hashtag_len_to_segment,
+            max_hashtag_len=config.max_hashtag_len_to_segment, min_corpus_count=config.min_corpus_count,
+            batch_tokenize=config.batch_tokenize, language_detector=config.language_detector))
+
+
+_POOL = None  # the local engine's fork()ed pool over chunks of texts (never set in a Dask worker)
+
+
+def normalize_task(task: PartTask, spec: NormalizerSpec) -> dict:
+    """The per-partition work of both engines: one part's posts + comments -> its tokens file."""
+    started = time.perf_counter()
+    normalizer = spec.build()
+    setup = time.perf_counter() - started
+    stats = normalize_part(Path(task.posts), Path(task.comments), Path(task.out), normalizer, spec.config, _POOL,
+                           progress=task.progress)
+    stats["setup_seconds"] = round(setup, 3)
+    return stats
+
+
+def normalize_part(posts_path: Path, comments_path: Path, out_path: Path, normalizer: TextNormalizer,
+                   config: NormalizeConfig, pool=None, progress: bool = False) -> dict:
+    """One posts file + its comments file -> one tokens file (atomically); -> row counts."""
     posts = _post_table(posts_path)
     orphans, comment_iter = _comment_batches(comments_path, posts.column("post_id"), batch_rows=50_000)
     if orphans:
         print(f"{comments_path}: {orphans} comment(s) of posts missing from {posts_path} kept after all posts",
               file=sys.stderr)
-
-    counts = count_words(posts.column("caption"))
-    for batch in _require(comments_path, ("text",)).iter_batches(batch_size=200_000, columns=["text"]):
-        counts.update(count_words(batch.column(0)))
-    normalizer = TextNormalizer.from_ontology(
-        ontology, corpus_counts=counts, min_hashtag_len=config.min_hashtag_len_to_segment,
-        max_hashtag_len=config.max_hashtag_len_to_segment, min_corpus_count=config.min_corpus_count,
-        batch_tokenize=config.batch_tokenize, language_detector=config.language_detector)
-    del counts
-    preload()  # before fork(): the workers share the lemma tables instead of loading their own
-
-    stats = {"posts": posts.num_rows, "texts": 0, "normalized_texts": 0, "rows": 0, "orphan_comments": orphans,
-             "setup_seconds": round(time.perf_counter() - started, 3)}
+    stats = {"posts": posts.num_rows, "texts": 0, "normalized_texts": 0, "rows": 0, "orphan_comments": orphans}
     cache: dict[str, NormalizedText] = {}
-    workers = max(1, int(config.workers))
-    pool = None
-    if workers > 1:
-        _WORKER = normalizer  # inherited by the fork()ed workers
-        pool = mp.get_context("fork").Pool(workers)
 
     def submit(block: _Block) -> _Normalized:
         encoded = block.text.dictionary_encode()
@@ -386,7 +393,7 @@ def normalize_corpus(posts_path: str | Path, comments_path: str | Path, out_path
         for start in range(0, len(missing), config.chunk_texts):
             positions = missing[start:start + config.chunk_texts]
             texts = [unique[i] for i in positions]
-            job = pool.apply_async(_normalize_chunk, (texts,)) if pool else normalizer.normalize_many(texts)
+            job = pool.apply_async(_normalize_chunk, (texts,)) if pool is not None else normalizer.normalize_many(texts)
             jobs.append((positions, job))
         stats["texts"] += len(block.text)
         stats["normalized_texts"] += len(missing)
@@ -417,16 +424,11 @@ def normalize_corpus(posts_path: str | Path, comments_path: str | Path, out_path
 
             for block in _blocks(posts, comment_iter, config.row_group_rows):
                 inflight.append(submit(block))
-                while len(inflight) > (1 if pool else 0):  # the parent prepares one block ahead
+                while len(inflight) > (1 if pool is not None else 0):  # the parent prepares one block ahead
                     drain_one()
             while inflight:
                 drain_one()
         finally:
             bar.close()
             writer.close()
-            if pool is not None:
-                pool.terminate()
-                pool.join()
-                _WORKER = None
-    stats["seconds"] = round(time.perf_counter() - started, 3)
     return stats

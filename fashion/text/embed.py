@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm import tqdm
 
-from fashion.text.posts import iter_post_tables, open_tokens, post_changes
+from fashion.text.posts import check_tokens, iter_post_tables, post_changes
 from fashion.text.vectors import VectorsError, WordVectors, load_vectors  # noqa: F401  (load_vectors: API)
 
 MODELS = ("word2vec", "fasttext")
@@ -204,7 +204,7 @@ def train_embeddings(tokens_path: str | Path, out_path: str | Path, config: Embe
     out_path = Path(out_path)
     if out_path.is_dir():
         raise EmbedError(f"{out_path}: is a folder; give the vectors file to write (e.g. {out_path / 'vectors.npz'})")
-    open_tokens(tokens_path)  # missing or damaged: one error before any progress bar
+    check_tokens(tokens_path)  # missing or damaged (any part): one error before any progress bar
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out_path.parent, prefix=".corpus-") as tmp:
         corpus = write_corpus_file(tokens_path, Path(tmp) / "corpus.txt", progress=progress)

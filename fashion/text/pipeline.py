@@ -1,7 +1,10 @@
 """Rank a whole corpus (stage ``rank``) or ad-hoc posts (``fashion annotate``, ``Annotator``)."""
 from __future__ import annotations
 
+import shutil
 import time
+import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
@@ -12,10 +15,12 @@ import pyarrow.parquet as pq
 from tqdm import tqdm
 
 from fashion.io import atomic_path
+from fashion.scale.dataset import DatasetWriter, part_files
+from fashion.scale.engine import Engine, worker_cache
 from fashion.text.evaluate import TruthError, evaluate, load_truth
 from fashion.text.langid import UNDETERMINED
 from fashion.text.lexicon import LANGUAGES, Lexicon
-from fashion.text.posts import PostText, iter_post_tables, open_parquet, open_tokens
+from fashion.text.posts import PostText, check_tokens, iter_post_tables, open_parquet
 from fashion.text.rank import BASELINE, Embedding, Occurrences, RankConfig, Ranker, top_k, top_k_arrays
 from fashion.text.terms import TermSpace
 from fashion.text.vectors import load_vectors
@@ -87,14 +92,17 @@ def predict(ranker: Ranker, posts: Sequence[PostText], k: int, batch_posts: int)
 
 def rank_corpus(tokens_path: str | Path, vectors_path: str | Path, ontology, out_path: str | Path,
                 config: RankConfig = RankConfig(), truth_path: str | Path | None = None,
-                progress: bool = True) -> dict:
-    """Write annotations.parquet; return metrics/text_mining.json (evaluation when truth exists)."""
+                progress: bool = True, engine: Engine | None = None) -> dict:
+    """Write annotations.parquet; return metrics/text_mining.json (evaluation when truth exists).
+
+    A tokens dataset folder gives an annotations folder, part i from tokens part i (``rank_task``
+    on the engine); the evaluation against truth reads the finished parts back here."""
     started = time.perf_counter()
-    open_tokens(tokens_path)  # a missing or damaged input fails before the slow set-up
-    kv = load_vectors(vectors_path)
+    tokens_path, out_path = Path(tokens_path), Path(out_path)
+    check_tokens(tokens_path)  # a missing or damaged input (any part) fails before the slow set-up
+    parts = part_files(tokens_path)
     lexicon = Lexicon.from_ontology(ontology)
     terms = TermSpace.build(ontology, lexicon)
-    ranker = Ranker(terms, config, Embedding(kv, config.remove_components))
     truth = None
     if truth_path is not None and Path(truth_path).exists():
         open_parquet(truth_path, ["post_id"], TruthError)  # damaged, empty or a folder: one line naming it
@@ -102,14 +110,86 @@ def rank_corpus(tokens_path: str | Path, vectors_path: str | Path, ontology, out
             truth = load_truth(truth_path, terms.facets)
         except (pa.ArrowException, OSError) as exc:
             raise TruthError(f"{truth_path}: damaged ({str(exc).splitlines()[0] if str(exc) else exc!r})") from None
-    kept: list[PostText] = []  # truth posts, for the baseline
-    predictions: dict[str, dict[str, list[str]]] = {}
-    posts = rows = 0
-    with atomic_path(out_path, suffix=".parquet") as tmp:
-        writer = pq.ParquetWriter(tmp, ANNOTATIONS_SCHEMA, compression="zstd")
-        bar = tqdm(desc="rank", unit="post", disable=not progress, mininterval=1.0)
+    spec = RankerSpec(uuid.uuid4().hex, str(vectors_path), ontology, config, terms)
+    writer = DatasetWriter(out_path) if tokens_path.is_dir() else None
+    tasks = [RankTask(str(part), str(writer.part(i)) if writer else str(out_path), progress=progress and writer is None)
+             for i, part in enumerate(parts)]
+    if writer is None and out_path.is_dir():  # a dataset folder of an earlier partitioned run
+        shutil.rmtree(out_path)
+    with engine or Engine() as run:
+        # a bad vectors file fails here, once, not in every task (the local engine keeps what it built)
+        load_vectors(vectors_path) if run.distributed else spec.build()
         try:
-            for table in iter_post_tables(tokens_path, config.batch_posts, batch_rows=20_000):
+            done = run.map(rank_task, tasks, run.share(spec), desc="rank", progress=progress and writer is not None)
+            if writer is not None:
+                writer.publish(len(tasks))
+        finally:
+            if writer is not None:
+                writer.discard()
+    posts, rows = sum(d["posts"] for d in done), sum(d["rows"] for d in done)
+    metrics = {"formula": config.formula, "k": config.top_k, "posts": posts, "rows": rows,
+               "rank_seconds": round(time.perf_counter() - started, 3),
+               "posts_per_second": round(posts / max(time.perf_counter() - started, 1e-9), 1)}
+    if truth is not None:
+        facets = terms.facets
+        wanted = pa.array(sorted(truth.keys()), pa.string())
+        predictions: dict[str, dict[str, list[str]]] = {}
+        kept: list[PostText] = []  # truth posts, for the baseline
+        for tokens_part, task in zip(parts, tasks):
+            table = pq.read_table(out_path / Path(task.out).name if writer else out_path)
+            for r in table.filter(pc.is_in(table.column("post_id"), value_set=wanted)).to_pylist():
+                predictions.setdefault(r["post_id"], {}).setdefault(r["facet"], []).append(r["term"])
+            for batch in iter_post_tables(tokens_part, config.batch_posts, batch_rows=20_000):
+                present = truth.keys() & set(batch.column("post_id").unique().to_pylist())
+                if present:
+                    kept.extend(_post_texts(batch, present))
+        metrics["evaluated_posts"] = len(truth)
+        metrics["facets"] = evaluate(predictions, truth, config.top_k, facets)
+        baseline = Ranker(TermSpace.build(ontology, lexicon), config, None, formula=BASELINE)
+        metrics["baseline"] = evaluate(predict(baseline, kept, config.top_k, config.batch_posts), truth,
+                                       config.top_k, facets)
+        metrics["baseline_method"] = BASELINE
+    return metrics
+
+
+@dataclass(frozen=True)
+class RankTask:
+    tokens: str              # one tokens file (a part of the folder)
+    out: str                 # the annotations file it writes
+    progress: bool = False
+
+
+@dataclass(frozen=True)
+class RankerSpec:
+    """What a worker builds its Ranker from, once per process (the vectors are read from ``vectors``)."""
+
+    token: str
+    vectors: str
+    ontology: object
+    config: RankConfig
+    terms: TermSpace | None = None   # built by the caller already (shipped once per worker with the spec)
+
+    def build(self) -> tuple[TermSpace, Ranker]:
+        def make():
+            terms = self.terms if self.terms is not None else TermSpace.build(self.ontology, Lexicon.from_ontology(self.ontology))
+            embedding = Embedding(load_vectors(self.vectors), self.config.remove_components)
+            return terms, Ranker(terms, self.config, embedding)
+        return worker_cache(("ranker", self.token), make)
+
+
+def rank_task(task: RankTask, spec: RankerSpec) -> dict:
+    """The per-partition work of both engines: one tokens file -> its annotations file."""
+    terms, ranker = spec.build()
+    config = spec.config
+    # Token-term cosines are cached per ranker, and BLAS rounds a row differently in another block of
+    # new tokens: a fresh cache per part makes a part's scores independent of the parts before it.
+    ranker.table.clear()
+    posts = rows = 0
+    with atomic_path(task.out, suffix=".parquet") as tmp:
+        writer = pq.ParquetWriter(tmp, ANNOTATIONS_SCHEMA, compression="zstd")
+        bar = tqdm(desc="rank", unit="post", disable=not task.progress, mininterval=1.0)
+        try:
+            for table in iter_post_tables(task.tokens, config.batch_posts, batch_rows=20_000):
                 occ, post_ids = Occurrences.from_table(table, config, terms)
                 tops = top_k_arrays(ranker.score_occurrences(occ), terms, config.top_k,
                                     min_relative=config.min_relative_score)
@@ -119,28 +199,10 @@ def rank_corpus(tokens_path: str | Path, vectors_path: str | Path, ontology, out
                 rows += out.num_rows
                 posts += len(post_ids)
                 bar.update(len(post_ids))
-                if truth is not None:
-                    wanted = truth.keys() & set(post_ids)
-                    if wanted:
-                        kept.extend(_post_texts(table, wanted))
-                        for r in out.filter(pc.is_in(out.column("post_id"),
-                                                     value_set=pa.array(sorted(wanted), pa.string()))).to_pylist():
-                            predictions.setdefault(r["post_id"], {}).setdefault(r["facet"], []).append(r["term"])
         finally:
             bar.close()
             writer.close()
-    metrics = {"formula": config.formula, "k": config.top_k, "posts": posts, "rows": rows,
-               "rank_seconds": round(time.perf_counter() - started, 3),
-               "posts_per_second": round(posts / max(time.perf_counter() - started, 1e-9), 1)}
-    if truth is not None:
-        facets = terms.facets
-        metrics["evaluated_posts"] = len(truth)
-        metrics["facets"] = evaluate(predictions, truth, config.top_k, facets)
-        baseline = Ranker(TermSpace.build(ontology, lexicon), config, None, formula=BASELINE)
-        metrics["baseline"] = evaluate(predict(baseline, kept, config.top_k, config.batch_posts), truth,
-                                       config.top_k, facets)
-        metrics["baseline_method"] = BASELINE
-    return metrics
+    return {"posts": posts, "rows": rows}
 
 
 class _LazySegmenter:

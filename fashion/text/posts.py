@@ -10,6 +10,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from fashion.scale.dataset import DatasetError, part_files
+
 ROW_COLUMNS = ("post_id", "field", "tokens", "segmented", "handles", "cues")
 
 
@@ -54,8 +56,28 @@ def open_tokens(path: str | Path, columns: Sequence[str] = ROW_COLUMNS) -> pq.Pa
     return open_parquet(path, columns, TokensError, "the normalize stage writes it")
 
 
+def check_tokens(path: str | Path) -> None:
+    """Every file of a tokens table (one file, or each part of a dataset folder) opens with its
+    columns; else one TokensError naming the file and the reason."""
+    try:
+        parts = part_files(path)
+    except DatasetError as exc:
+        raise TokensError(str(exc)) from None
+    for part in parts:
+        open_tokens(part)
+
+
 def iter_post_tables(path: str | Path, batch_posts: int, batch_rows: int = 100_000) -> Iterator[pa.Table]:
-    """Arrow tables of whole posts (``ROW_COLUMNS``), about ``batch_posts`` posts each."""
+    """Arrow tables of whole posts (``ROW_COLUMNS``), about ``batch_posts`` posts each; a dataset
+    folder part after part (a post never spans parts), so memory stays bounded by the batch."""
+    if Path(path).is_dir():
+        try:
+            parts = part_files(path)
+        except DatasetError as exc:
+            raise TokensError(str(exc)) from None
+        for part in parts:
+            yield from iter_post_tables(part, batch_posts, batch_rows)
+        return
     pf = open_tokens(path)
     pending: list[pa.Table] = []
     pending_posts = 0

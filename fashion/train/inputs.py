@@ -43,7 +43,7 @@ def load_inputs(processed_dir: str | os.PathLike, dataset: str, labels: str = "t
     annotations_file = processed / "annotations.parquet"
     try:
         if dataset == "instagram":
-            if not annotations_file.is_file():
+            if not annotations_file.exists():  # a file, or a dataset folder (ingest.partitions > 1)
                 raise TrainError(f"{annotations_file}: not found (Instagram text hints need the rank stage)")
             annotations = read_annotations(annotations_file)  # parsed once, reused by every hint draw
         images_dir = processed / "images" / dataset
