@@ -90,6 +90,7 @@ SCHEMA: dict[str, Rule] = {
     "demo.everyday_rate": SHARE,
     "demo.negation_rate": SHARE,
     "demo.brand_name_rate": SHARE,
+    "demo.preference_drift": SHARE,
     "ingest.paths": Rule("paths"),
     "ingest.max_image_pixels": COUNT,
     "normalize.workers": COUNT,
