@@ -23,7 +23,7 @@ from fashion.ontology import Ontology
 @dataclass(frozen=True)
 class DemoConfig:
     seed: int = 2018
-    accounts: int = 20
+    accounts: int = 60
     posts: int = 1500
     deepfashion_images: int = 1400
     image_size: int = 96
