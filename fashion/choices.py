@@ -30,3 +30,6 @@ EMBED_MODELS = ("word2vec", "fasttext")
 LANGUAGE_DETECTORS = ("lingua", "stopwords")  # normalize.language_detector
 RANK_FORMULAS = ("multiplicative", "linear")
 TERM_WEIGHTINGS = ("tfidf", "idf", "none")
+
+# recommendations (fashion.recommend): the implicit model behind recommend.model
+RECOMMENDERS = ("als", "bpr")

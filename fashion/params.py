@@ -178,6 +178,23 @@ SCHEMA: dict[str, Rule] = {
     "predict.max_upload_bytes": _int(1024),
     "predict.max_caption_chars": COUNT,
     "predict.max_comments": _int(0),
+    "profiles.min_score": _num(0.0, 1.0, low_open=True, why="a predicted label scoring 0 is no label"),
+    "profiles.batch_rows": COUNT,
+    "recommend.model": _choice(choices.RECOMMENDERS),
+    "recommend.factors": COUNT,
+    "recommend.iterations": COUNT,
+    "recommend.regularization": _num(0.0),
+    "recommend.alpha": _num(0.0),
+    "recommend.learning_rate": _num(0.0, low_open=True),
+    "recommend.neighbours": COUNT,
+    "recommend.top_n": COUNT,
+    "recommend.k": COUNT,
+    "recommend.holdout_share": _num(0.0, 1.0, high_open=True, low_open=True),
+    "recommend.bootstrap": _int(10),
+    "recommend.similar_accounts": COUNT,
+    "lookbook.thumbnails": COUNT,
+    "lookbook.thumb_size": _int(16),
+    "lookbook.bars": COUNT,
 }
 SECTIONS = sorted({key.split(".")[0] for key in SCHEMA if "." in key})
 
