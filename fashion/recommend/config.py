@@ -14,6 +14,7 @@ METRICS = Path("metrics/recommend.json")
 # what is recommended: kind -> the profile facet it comes from
 KINDS = {"brands": "brand", "styles": "style", "items": "item"}
 BASELINES = ("knn", "popularity", "repeat")
+SEED = 7   # params.yaml `seed` (held equal by tests): implicit's random_state and the bootstrap draws
 
 
 class RecommendError(RuntimeError):
