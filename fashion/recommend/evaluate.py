@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.sparse as sp
 
-from fashion.recommend.models import Model, top
+from fashion.recommend.models import Model, chunk_rows, top
 
 METRIC_NAMES = ("hit_rate", "recall", "ndcg")
 RELEVANCE = ("all", "new")
@@ -65,7 +65,7 @@ def _flatten(prefix_stats: dict[str, dict[str, float]]) -> dict[str, float | Non
 
 
 def evaluate_kind(models: dict[str, Model], primary: str, fit: sp.csr_matrix, hidden: sp.csr_matrix,
-                  candidates: np.ndarray, k: int, resamples: int, seed: int, chunk: int = 4096) -> dict:
+                  candidates: np.ndarray, k: int, resamples: int, seed: int) -> dict:
     """{all|new: {accounts, models: {name: metrics}, differences: {primary-baseline: metrics}}} for
     one kind (its label codes `candidates`, sorted). Accounts without a relevant label are left out."""
     out = {}
@@ -74,6 +74,7 @@ def evaluate_kind(models: dict[str, Model], primary: str, fit: sp.csr_matrix, hi
     new_kind = (hidden_kind - hidden_kind.multiply(fit_kind > 0)).astype(np.int8).tocsr()
     to_local = np.full(fit.shape[1], -1, dtype=np.int64)
     to_local[candidates] = np.arange(len(candidates))
+    chunk = chunk_rows(len(candidates))
     for relevance, relevant in (("all", hidden_kind), ("new", new_kind)):
         relevant.eliminate_zeros()
         accounts = np.flatnonzero((np.diff(relevant.indptr) > 0) & (np.diff(fit.indptr) > 0))
@@ -81,10 +82,10 @@ def evaluate_kind(models: dict[str, Model], primary: str, fit: sp.csr_matrix, hi
         per_model = {m: {name: [] for name in METRIC_NAMES} for m in names}
         for start in range(0, len(accounts), chunk):
             rows = accounts[start:start + chunk]
-            exclude = (np.asarray(fit[rows].todense()) > 0) if relevance == "new" else None
+            exclude = (np.asarray(fit_kind[rows].todense()) > 0) if relevance == "new" else None
             rel = relevant[rows].tocsr()
             for m in names:
-                lists = top(models[m].scores(rows), candidates, k, exclude)
+                lists = top(models[m].scores(rows, candidates), candidates, k, exclude)
                 lists_local = np.where(lists >= 0, to_local[np.maximum(lists, 0)], -1)
                 for name, values in ranking_metrics(lists_local, rel, k).items():
                     per_model[m][name].append(values)

@@ -1,4 +1,6 @@
-"""The recommenders behind one interface: `scores(accounts)` -> dense accounts x labels scores.
+"""The recommenders behind one interface: `scores(accounts, items)` -> dense accounts x items
+scores (items: label codes, default all; scoring only a kind's labels keeps memory at
+accounts x that kind).
 
 `implicit` fits them (ALS with confidence weights, BPR, item-item cosine kNN), on one thread
 with a fixed random_state, so the same matrix gives the same scores; popularity and repeat are
@@ -18,7 +20,7 @@ from fashion.recommend.config import RecommendSettings, single_threaded_blas
 class Model(Protocol):
     name: str
 
-    def scores(self, accounts: np.ndarray) -> np.ndarray: ...
+    def scores(self, accounts: np.ndarray, items: np.ndarray | None = None) -> np.ndarray: ...
 
 
 class Factorisation:
@@ -46,8 +48,9 @@ class Factorisation:
         self.user_factors = np.asarray(model.user_factors, dtype=np.float64)
         self.item_factors = np.asarray(model.item_factors, dtype=np.float64)
 
-    def scores(self, accounts: np.ndarray) -> np.ndarray:
-        return self.user_factors[accounts] @ self.item_factors.T
+    def scores(self, accounts: np.ndarray, items: np.ndarray | None = None) -> np.ndarray:
+        factors = self.item_factors if items is None else self.item_factors[items]
+        return self.user_factors[accounts] @ factors.T
 
     def account_vectors(self) -> np.ndarray:
         return self.user_factors
@@ -73,8 +76,9 @@ class ItemKNN:
             model.fit(self.user_items, show_progress=False)
         self.similarity = model.similarity.tocsr()
 
-    def scores(self, accounts: np.ndarray) -> np.ndarray:
-        return np.asarray((self.user_items[accounts] @ self.similarity).todense(), dtype=np.float64)
+    def scores(self, accounts: np.ndarray, items: np.ndarray | None = None) -> np.ndarray:
+        similarity = self.similarity if items is None else self.similarity[:, items]
+        return np.asarray((self.user_items[accounts] @ similarity).todense(), dtype=np.float64)
 
 
 class Popularity:
@@ -84,8 +88,9 @@ class Popularity:
     def __init__(self, counts: sp.csr_matrix) -> None:
         self.popularity = np.asarray((counts > 0).sum(axis=0), dtype=np.float64).ravel()
 
-    def scores(self, accounts: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(self.popularity, (len(accounts), len(self.popularity))).copy()
+    def scores(self, accounts: np.ndarray, items: np.ndarray | None = None) -> np.ndarray:
+        popularity = self.popularity if items is None else self.popularity[items]
+        return np.broadcast_to(popularity, (len(accounts), len(popularity))).copy()
 
 
 class Repeat:
@@ -97,9 +102,13 @@ class Repeat:
         popularity = Popularity(counts).popularity
         self.tiebreak = popularity / (popularity.max() + 1.0) if len(popularity) and popularity.max() > 0 else popularity
 
-    def scores(self, accounts: np.ndarray) -> np.ndarray:
-        counts = np.asarray(self.counts[accounts].todense(), dtype=np.float64)
-        return np.where(counts > 0, counts + self.tiebreak, -np.inf)
+    def scores(self, accounts: np.ndarray, items: np.ndarray | None = None) -> np.ndarray:
+        rows = self.counts[accounts]
+        tiebreak = self.tiebreak
+        if items is not None:
+            rows, tiebreak = rows[:, items], tiebreak[items]
+        counts = np.asarray(rows.todense(), dtype=np.float64)
+        return np.where(counts > 0, counts + tiebreak, -np.inf)
 
 
 def build_models(counts: sp.csr_matrix, settings: RecommendSettings, seed: int) -> dict[str, Model]:
@@ -109,16 +118,22 @@ def build_models(counts: sp.csr_matrix, settings: RecommendSettings, seed: int) 
 
 
 def top(scores: np.ndarray, candidates: np.ndarray, n: int, exclude: np.ndarray | None = None) -> np.ndarray:
-    """Per row, the best `n` of `candidates` (label codes) by score; -1 pads a row with fewer
-    finite candidates (excluded ones and -inf scores are never listed). Ties: lower code first."""
-    sub = scores[:, candidates].astype(np.float64, copy=True)
+    """Per row, the best `n` of `candidates` (label codes; `scores` and `exclude` have one column
+    per candidate) by score; -1 pads a row with fewer finite candidates (excluded ones and -inf
+    scores are never listed). Ties: the earlier candidate (candidates come sorted by code)."""
+    sub = scores.astype(np.float64, copy=True)
     if exclude is not None:
-        sub[exclude[:, candidates]] = -np.inf
+        sub[exclude] = -np.inf
     n = min(n, len(candidates))
     out = np.full((len(scores), n), -1, dtype=np.int64)
     if n == 0 or len(scores) == 0:
         return out
-    order = np.argsort(-sub, axis=1, kind="stable")[:, :n]   # candidates are sorted by code: ties by code
+    order = np.argsort(-sub, axis=1, kind="stable")[:, :n]
     picked = np.take_along_axis(sub, order, axis=1)
     out[:] = np.where(np.isfinite(picked), candidates[order], -1)
     return out
+
+
+def chunk_rows(columns: int, budget: int = 8_000_000, most: int = 4096) -> int:
+    """Accounts scored at a time so that a dense accounts x columns block stays near `budget` cells."""
+    return max(16, min(most, budget // max(columns, 1)))
