@@ -138,3 +138,16 @@ def test_settings_defaults_equal_the_committed_params():
     assert committed["seed"] == SEED
     with pytest.raises(ValueError, match="recommend.model"):
         RecommendSettings(model="svd")
+
+
+def test_top_equals_a_stable_full_sort_on_random_ties():
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        rows, cols = int(rng.integers(1, 6)), int(rng.integers(1, 30))
+        scores = rng.integers(0, 4, (rows, cols)).astype(float)
+        scores[rng.random((rows, cols)) < 0.2] = -np.inf
+        n = int(rng.integers(1, cols + 2))
+        candidates = np.arange(cols) * 3
+        order = np.argsort(-scores, axis=1, kind="stable")[:, :min(n, cols)]
+        expected = np.where(np.isfinite(np.take_along_axis(scores, order, 1)), candidates[order], -1)
+        assert (top(scores, candidates, n) == expected).all()

@@ -128,7 +128,19 @@ def top(scores: np.ndarray, candidates: np.ndarray, n: int, exclude: np.ndarray 
     out = np.full((len(scores), n), -1, dtype=np.int64)
     if n == 0 or len(scores) == 0:
         return out
-    order = np.argsort(-sub, axis=1, kind="stable")[:, :n]
+    if n < sub.shape[1]:
+        # linear, not a full sort: the n-th best value t per row; all above t, then the first
+        # (lowest-index) ones equal to t, so ties keep the order a stable sort would give
+        t = -np.partition(-sub, n - 1, axis=1)[:, n - 1]
+        above = sub > t[:, None]
+        equal = sub == t[:, None]
+        room = n - above.sum(axis=1)
+        chosen = above | (equal & (np.cumsum(equal, axis=1) <= room[:, None]))
+        columns = np.nonzero(chosen)[1].reshape(len(sub), n)          # per row, in index order
+    else:
+        columns = np.tile(np.arange(sub.shape[1]), (len(sub), 1))
+    values = np.take_along_axis(sub, columns, axis=1)
+    order = np.take_along_axis(columns, np.argsort(-values, axis=1, kind="stable"), axis=1)
     picked = np.take_along_axis(sub, order, axis=1)
     out[:] = np.where(np.isfinite(picked), candidates[order], -1)
     return out
