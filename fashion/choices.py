@@ -33,3 +33,6 @@ TERM_WEIGHTINGS = ("tfidf", "idf", "none")
 
 # scale-out (fashion.scale.engine): where the per-partition work of normalize / rank / predict runs
 ENGINES = ("local", "dask")
+
+# recommendations (fashion.recommend): the implicit model behind recommend.model
+RECOMMENDERS = ("als", "bpr")

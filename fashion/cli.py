@@ -14,6 +14,9 @@ COMMAND_MODULES = (
     "fashion.train.commands",
     "fashion.report.commands",
     "fashion.predict.commands",
+    "fashion.profiles.commands",
+    "fashion.recommend.commands",
+    "fashion.lookbook.commands",
 )
 
 

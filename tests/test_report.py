@@ -118,6 +118,13 @@ def write_world(root: Path) -> tuple[Path, Path]:
         "text_weight": 0.5, "hint_categories": 1,
         "variants": {v: facets for v in ("text", "image", "dynamic", "fused")},
         "differences": {"fused-image": {f: {k: 0.1 for k in point} for f in facets}}})
+    scores = {"hit_rate": 0.9, "hit_rate_low": 0.8, "hit_rate_high": 1.0, "recall": 0.5, "recall_low": 0.4,
+              "recall_high": 0.6, "ndcg": 0.45, "ndcg_low": 0.35, "ndcg_high": 0.55}
+    cell = {"accounts": 60, "models": {m: scores for m in ("als", "knn", "popularity", "repeat")},
+            "differences": {"als-popularity": {k: 0.2 for k in scores}}}
+    write_json(metrics / "recommend.json", {
+        "model": "als", "k": 10, "holdout_share": 0.2, "bootstrap": 1000, "headline": "all",
+        "sources": {"truth": {"kinds": {"brands": {"all": cell, "new": cell}}}}})
     return metrics, dvclive
 
 
@@ -263,7 +270,7 @@ def test_stage_script_with_no_inputs_at_all(tmp_path, monkeypatch, capsys):
     assert stage["main"]() == 0
     out = capsys.readouterr().out
     assert all(f"C{i}: paper {UNKNOWN}, leakage_free {UNKNOWN}" in out for i in range(1, 7))
-    assert "40 inputs missing or unusable" in out  # 4 summaries + 12 runs × (metrics, per_class, dvclive logs)
+    assert "41 inputs missing or unusable" in out  # 5 summaries + 12 runs × (metrics, per_class, dvclive logs)
     text = (tmp_path / "reports" / "paper.md").read_text(encoding="utf-8")
     assert "Runs with metrics: 0 of 12 expected" in text and "|Δ| ≤ 0.5 pp on each of the six metrics" in text
     assert "n/a (metrics/deepfashion/resnet34-base.json missing)" in text
@@ -307,6 +314,13 @@ def test_predict_section_shows_variants_with_intervals(built):
     assert "## What the text buys at the moment of use (metrics/predict.json)" in text
     assert "| categories | fused | 50.00 [40.00, 60.00] | 30.00 [25.00, 35.00] |" in text
     assert "| fused − image | attributes | +10.00 [+10.00, +10.00] |" in text
+
+
+def test_recommend_section_shows_models_with_intervals(built):
+    text = built.markdown.read_text(encoding="utf-8")
+    assert "## Recommendations on the temporal hold-out (metrics/recommend.json)" in text
+    assert "| truth labels | brands | 60 | popularity | 90.00 [80.00, 100.00] | 50.00 [40.00, 60.00] |" in text
+    assert "| truth labels | brands | als − popularity | +20.00 [+20.00, +20.00] |" in text
 
 
 def test_report_sections_and_numbers(built):

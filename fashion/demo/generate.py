@@ -23,7 +23,7 @@ from fashion.ontology import Ontology
 @dataclass(frozen=True)
 class DemoConfig:
     seed: int = 2018
-    accounts: int = 20
+    accounts: int = 60
     posts: int = 1500
     deepfashion_images: int = 1400
     image_size: int = 96
@@ -38,6 +38,7 @@ class DemoConfig:
     everyday_rate: float = 0.3       # everyday words that are brand/item names ("guess what", "my coach")
     negation_rate: float = 0.1       # "not wearing heels today" for an item not in the picture
     brand_name_rate: float = 0.3     # per branded item: its display name ("H&M", "from Guess") or a reply naming it
+    preference_drift: float = 0.4    # share of an account's last post drawn with its drifted tastes (fashion.demo.world)
 
     def validate(self) -> None:
         """Raise ValueError naming the first bad setting."""
@@ -50,7 +51,7 @@ class DemoConfig:
             ("jpeg_quality", 1 <= self.jpeg_quality <= 95, "must be between 1 and 95"),
         ]
         for name in ("video_rate", "carousel_rate", "unnamed_item_rate", "phantom_item_rate", "no_outfit_rate",
-                     "everyday_rate", "negation_rate", "brand_name_rate"):
+                     "everyday_rate", "negation_rate", "brand_name_rate", "preference_drift"):
             value = getattr(self, name)
             checks.append((name, 0.0 <= value <= 1.0, "must be a share between 0 and 1"))
         for name, ok, reason in checks:
@@ -98,7 +99,7 @@ def write_instagram(root: Path, config: DemoConfig, ontology: Ontology, progress
     accounts = world.accounts(config.accounts)
     posts = world.posts(accounts, config.posts, video_rate=config.video_rate, carousel_rate=config.carousel_rate,
                         unnamed_item_rate=config.unnamed_item_rate, phantom_item_rate=config.phantom_item_rate,
-                        no_outfit_rate=config.no_outfit_rate)
+                        no_outfit_rate=config.no_outfit_rate, preference_drift=config.preference_drift)
     rates = chatter.MessyRates(config.no_outfit_rate, config.everyday_rate, config.negation_rate,
                                config.brand_name_rate)
     gen = TextGenerator(ontology)
@@ -142,7 +143,7 @@ def generate_demo(config: DemoConfig, out: str | Path, ontology: Ontology, progr
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     noise = ("unnamed_item_rate", "phantom_item_rate", "no_outfit_rate", "everyday_rate", "negation_rate",
-             "brand_name_rate")
+             "brand_name_rate", "preference_drift")
     manifest: dict = {"seed": config.seed, "sizes": {}, "counts": {},
                       "noise": {k: getattr(config, k) for k in noise}}
     manifest["sizes"] = {k: v for k, v in asdict(config).items() if k != "seed" and k not in noise}

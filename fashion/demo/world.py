@@ -152,7 +152,7 @@ class World:
         # Short, aliased names are the well-known labels bloggers tag most.
         self.brand_weights = [(2.0 if b.aliases else 1.0) * (2.0 if len(b.name.split()) == 1 else 1.0)
                               for b in ontology.brands]
-        self._account_cache: dict[str, tuple] = {}
+        self._account_cache: dict[tuple, tuple] = {}
 
     # ------------------------------------------------------------------ tables
     def _compatibility_tables(self) -> None:
@@ -257,13 +257,15 @@ class World:
 
     def _account_tables(self, account: Account) -> tuple:
         """(prior x boost, boost, pattern cum weights, liked colour cache) of an account."""
-        cached = self._account_cache.get(account.username)
+        # keyed by tastes too: a drifted account (same username) likes other patterns
+        cache_key = (account.username, account.styles)
+        cached = self._account_cache.get(cache_key)
         if cached is None:
             liked = {p for s in account.styles for p in priors.STYLE_PATTERNS.get(s, ())}
             pattern_cum = _cumulative([priors.PATTERN_WEIGHTS.get(p, 1.0) * (4.0 if p in liked else 1.0)
                                        for p in self.pattern_values])
             cached = ([p * b for p, b in zip(self.prior, account.category_boost)], account.category_boost, pattern_cum, {})
-            self._account_cache[account.username] = cached
+            self._account_cache[cache_key] = cached
         return cached
 
     # ------------------------------------------------------------------ accounts
@@ -296,6 +298,19 @@ class World:
                 hair_long=rng.random() < 0.65, location=location, followers=int(10 ** rng.uniform(3.0, 5.5)),
             ))
         return out
+
+    def drifted(self, account: Account) -> Account:
+        """The tastes `account` drifts towards: a new favourite style before its first one (the
+        second is dropped) and a new favourite brand before its others (the last is dropped).
+        Same lengths, so a post drawn with either account makes the same number of draws; its
+        own stream, so drift leaves the accounts and every undrifted post as they were."""
+        rng = random.Random(f"{self.seed}:drift:{account.username}")
+        styles = [(k, w) for k, w in zip(self.styles, self.style_weights) if k not in account.styles]
+        brands = [(k, w) for k, w in zip(self.brands, self.brand_weights) if k not in account.brands]
+        new_style = self._distinct(rng, [k for k, _ in styles], [w for _, w in styles], 1) if styles else ()
+        new_brand = self._distinct(rng, [k for k, _ in brands], [w for _, w in brands], 1) if brands else ()
+        return replace(account, styles=(new_style + account.styles)[:len(account.styles)],
+                       brands=(new_brand + account.brands)[:len(account.brands)])
 
     @staticmethod
     def _distinct(rng: random.Random, keys: list[str], weights: list[float], k: int) -> tuple[str, ...]:
@@ -422,10 +437,14 @@ class World:
 
     # ------------------------------------------------------------------ posts
     def posts(self, accounts: list[Account], n_posts: int, *, video_rate: float, carousel_rate: float,
-              unnamed_item_rate: float, phantom_item_rate: float, no_outfit_rate: float = 0.0) -> list[Post]:
+              unnamed_item_rate: float, phantom_item_rate: float, no_outfit_rate: float = 0.0,
+              preference_drift: float = 0.0) -> list[Post]:
         """All posts, grouped by account and chronological within it. A share ``no_outfit_rate``
         shows no outfit (food, travel, hair: fashion.demo.chatter), drawn from its own stream so
-        the other posts stay as they were."""
+        the other posts stay as they were. Tastes drift: post `number` of `count` is drawn with
+        the account's drifted tastes (`drifted`) with probability
+        ``preference_drift * number / (count - 1)`` (0 at the first post, the full rate at the
+        last), decided on its own stream, so the hold-out of the recommender is no copy of the past."""
         rng = random.Random(f"{self.seed}:allocation")
         activity = [rng.gammavariate(2.0, 1.0) for _ in accounts]
         per_account = [1 if n_posts >= len(accounts) else 0 for _ in accounts]
@@ -434,9 +453,14 @@ class World:
         out: list[Post] = []
         for account, count in zip(accounts, per_account):
             clock = WORLD_START + int(rng.uniform(0, 200 * 86400))
+            later = self.drifted(account) if preference_drift else account
             for number in range(count):
                 clock += int(rng.uniform(0.3, 4.0) * 86400)
-                post = self._post(account, number, clock, video_rate, carousel_rate, unnamed_item_rate, phantom_item_rate)
+                tastes = account
+                if preference_drift and count > 1:
+                    draw = random.Random(f"{self.seed}:post:{account.username}:{number}:drift").random()
+                    tastes = later if draw < preference_drift * number / (count - 1) else account
+                post = self._post(tastes, number, clock, video_rate, carousel_rate, unnamed_item_rate, phantom_item_rate)
                 if no_outfit_rate and random.Random(f"{post.seed_key}:messy:outfit").random() < no_outfit_rate:
                     post = replace(post, items=(), named=(), phantoms=())
                 out.append(post)

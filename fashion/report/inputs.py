@@ -192,13 +192,15 @@ class ReportInputs:
     embed: JsonDoc
     backbones: tuple[str, ...] = field(default=())
     predict: JsonDoc | None = None  # metrics/predict.json (the predict stage)
+    recommend: JsonDoc | None = None  # metrics/recommend.json (the recommend stage)
 
     def run(self, dataset: str, backbone: str, head: str) -> RunInputs:
         return self.runs[RunKey(dataset, backbone, head)]
 
     def problems(self) -> list[str]:
         """Every input file that is missing or unusable, one line each, in a fixed order."""
-        docs = [self.ingest, self.text_mining, self.embed] + ([self.predict] if self.predict else [])
+        docs = [self.ingest, self.text_mining, self.embed] + ([self.predict] if self.predict else []) \
+            + ([self.recommend] if self.recommend else [])
         for run in self.runs.values():
             docs += [run.metrics, run.per_class]
         lines = [f"{doc.path} {doc.problem}" for doc in docs if doc.problem]
@@ -233,4 +235,5 @@ def load_inputs(metrics_dir: str | Path, dvclive_dir: str | Path, backbones: tup
         embed=read_json_doc(metrics_dir / "embed.json"),
         backbones=tuple(backbones),
         predict=read_json_doc(metrics_dir / "predict.json"),
+        recommend=read_json_doc(metrics_dir / "recommend.json"),
     )

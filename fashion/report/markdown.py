@@ -7,6 +7,7 @@ from fashion.report.claims import FAILS, HOLDS, MIXED, Claim
 from fashion.report.inputs import JsonDoc, Missing, ReportInputs
 from fashion.report.benchmark import section_benchmark
 from fashion.report.predict import section_predict
+from fashion.report.recommend import section_recommend
 from fashion.report.naming import (DATASET_TITLES, DATASETS, DYNAMIC_HEADS, PROTOCOL_TITLES, PROTOCOLS,
                                    table2_comparisons)
 from fashion.report.tables import (Table, absolute_table, curve_table, dataset_runs, fmt_pct, fmt_pp, gain_rows,
@@ -265,6 +266,8 @@ def render_report(inputs: ReportInputs, claims: list[Claim], links: FigureLinks,
     lines += section_text_mining(inputs.text_mining)
     if inputs.predict is not None:
         lines += section_predict(inputs.predict, render_table)
+    if inputs.recommend is not None:
+        lines += section_recommend(inputs.recommend, render_table)
     lines += section_ingest_and_embed(inputs.ingest, inputs.embed)
     lines += section_inputs(inputs.problems())
     return "\n".join(lines).rstrip() + "\n"
