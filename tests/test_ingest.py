@@ -383,7 +383,7 @@ def test_cli_missing_path_fails_clearly(tmp_path):
 
 def test_stage_script_reads_params(tmp_path):
     build_scraper(tmp_path / "raw")
-    (tmp_path / "params.yaml").write_text("ingest:\n  paths: [raw]\n  max_image_pixels: 1000000\n")
+    (tmp_path / "params.yaml").write_text("ingest:\n  paths: [raw]\n  max_image_pixels: 1000000\n  partitions: 1\n")
     result = subprocess.run([sys.executable, str(REPO / "stages" / "ingest.py")], capture_output=True, text=True,
                             cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr

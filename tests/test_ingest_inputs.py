@@ -89,7 +89,7 @@ def test_cli_warns_for_each_path_without_posts_and_strict_fails(tmp_path, dumps,
 def test_stage_warns_and_keeps_its_exit_code(tmp_path):
     build_scraper(tmp_path / "raw")
     (tmp_path / "empty").mkdir()
-    (tmp_path / "params.yaml").write_text("ingest:\n  paths: [raw, empty]\n  max_image_pixels: 1000000\n")
+    (tmp_path / "params.yaml").write_text("ingest:\n  paths: [raw, empty]\n  max_image_pixels: 1000000\n  partitions: 1\n")
     result = subprocess.run([sys.executable, str(REPO / "stages" / "ingest.py")], capture_output=True, text=True,
                             cwd=tmp_path, timeout=120)
     assert result.returncode == 0, result.stderr
