@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -28,6 +29,18 @@ def atomic_path(target: str | os.PathLike, suffix: str = "") -> Iterator[Path]:
     finally:
         if tmp_path.exists():
             tmp_path.unlink()
+
+
+def replace_tree(tmp: Path, target: Path) -> None:
+    """Replace the folder `target` by the finished temp tree `tmp` (same parent): the old tree
+    is moved aside first, then deleted, so `target` is always either the old or the new tree."""
+    old = None
+    if target.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
+        target.rename(old / target.name)
+    tmp.rename(target)
+    if old is not None:
+        shutil.rmtree(old)
 
 
 def write_json(target: str | os.PathLike, obj: Any, indent: int = 2) -> None:

@@ -16,7 +16,7 @@ from tqdm import tqdm
 from fashion.demo import chatter, deepfashion_layout, instagram
 from fashion.demo.captions import TextGenerator, fan_names
 from fashion.demo.world import World
-from fashion.io import write_json
+from fashion.io import replace_tree, write_json
 from fashion.ontology import Ontology
 
 
@@ -83,16 +83,6 @@ def _temp_tree(out: Path, name: str) -> Path:
     return tmp
 
 
-def _swap_in(tmp: Path, target: Path) -> None:
-    """Replace `target` by the finished temp tree (old tree moved aside, then deleted)."""
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        target.rename(old / target.name)
-    tmp.rename(target)
-    if old is not None:
-        shutil.rmtree(old)
-
 
 def write_instagram(root: Path, config: DemoConfig, ontology: Ontology, progress: bool) -> dict:
     world = World(ontology, config.seed)
@@ -150,7 +140,7 @@ def generate_demo(config: DemoConfig, out: str | Path, ontology: Ontology, progr
     tmp = _temp_tree(out, "instagram")
     try:
         manifest["counts"]["instagram"] = write_instagram(tmp, config, ontology, progress)
-        _swap_in(tmp, out / "instagram")
+        replace_tree(tmp, out / "instagram")
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)
@@ -159,7 +149,7 @@ def generate_demo(config: DemoConfig, out: str | Path, ontology: Ontology, progr
         with tqdm(total=config.deepfashion_images, desc="demo deepfashion", unit="img", disable=not progress) as bar:
             manifest["counts"]["deepfashion"] = deepfashion_layout.write_deepfashion(
                 tmp, config.seed, config.deepfashion_images, config.image_size, config.jpeg_quality, bar)
-        _swap_in(tmp, out / "deepfashion")
+        replace_tree(tmp, out / "deepfashion")
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

@@ -9,18 +9,17 @@ from __future__ import annotations
 import re
 import shutil
 import tempfile
-from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
 import jinja2
-import numpy as np
 import pandas as pd
 from PIL import Image, UnidentifiedImageError
 
 from fashion.data.decode import safe_join
+from fashion.io import replace_tree
 from fashion.lookbook.config import LookbookError, LookbookSettings
-from fashion.profiles.config import FACETS, display
+from fashion.profiles.config import display
 
 CHART_FACETS = ("item", "brand", "style", "category", "material", "pattern")
 CHART_TITLES = {"item": "Items", "brand": "Brands", "style": "Styles", "category": "Categories",
@@ -158,18 +157,9 @@ def build_lookbook(profiles: Path, recommendations: Path, predictions: Path, ing
             model=model, thumb_size=settings.thumb_size)
         (tmp / "index.html").write_text(index, encoding="utf-8")
         tmp.chmod(0o755)
-        _swap_in(tmp, out)
+        replace_tree(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return {"accounts": len(accounts), "pages": len(accounts) + 1, **counts}
 
-
-def _swap_in(tmp: Path, target: Path) -> None:
-    old = None
-    if target.exists():
-        old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old-", dir=target.parent))
-        target.rename(old / target.name)
-    tmp.rename(target)
-    if old is not None:
-        shutil.rmtree(old)

@@ -219,7 +219,7 @@ def evaluation(items: list[Item], scored: dict[str, Any], labels: dict, eval_pos
                 for v in ("text", "image", "dynamic", "fused")}
     result = evaluate_variants(variants, truth, settings.bootstrap, seed, k=3)
     result["evaluated_posts"] = len(rows)
-    result["evaluated_without_image"] = int(sum(items[i].pixels is None for i in rows))
+    result["evaluated_without_image"] = int(sum(items[i].status != "ok" for i in rows))
     return result
 
 
@@ -325,18 +325,14 @@ def predict_task(task: PredictTask, spec: PredictSpec) -> dict:
             "image_status": pd.Series([i.status for i in items], dtype=object).value_counts().astype(int).to_dict(),
             "timing": {"decode": timings.decode, "model": timings.model, "text_and_fusion": timings.text_and_fusion},
             "eval_items": [Item(items[i].post_id, items[i].image, None, items[i].status, None) for i in keep],
-            "eval_usable": [items[i].pixels is not None for i in keep],
             "eval_scored": {v: {o: scored[v][o][keep] for o in scored[v]} for v in ("text", "image", "dynamic", "fused")}}
 
 
 def _evaluated_rows(done: list[dict]) -> tuple[list[Item], dict[str, Any]]:
     """The evaluated rows of every part, in post id order (as one unpartitioned run has them)."""
     items = [item for part in done for item in part["eval_items"]]
-    usable = [u for part in done for u in part["eval_usable"]]
     order = sorted(range(len(items)), key=lambda i: items[i].post_id)
-    # evaluation() only asks whether an image was usable: a placeholder stands for the pixels
-    items = [Item(items[i].post_id, items[i].image, None, items[i].status, np.zeros(0) if usable[i] else None)
-             for i in order]
+    items = [items[i] for i in order]
     scored = {}
     for variant in ("text", "image", "dynamic", "fused"):
         names = done[0]["eval_scored"][variant].keys()
